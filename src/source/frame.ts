@@ -1,0 +1,96 @@
+/**
+ * Frame sources: the one interface every capture reader (classic pcap, pcapng, live) implements.
+ *
+ * Data flows one way: source → decode → flow table → classify → compliance → report.
+ */
+
+/**
+ * One captured frame as a reader yields it.
+ *
+ * - `tsSec`: whole seconds since the Unix epoch (UTC).
+ * - `tsNsec`: nanoseconds within that second, 0 ≤ tsNsec < 1e9 (pcap µs files are scaled ×1000).
+ * - `linkType`: LINKTYPE_* value (https://www.tcpdump.org/linktypes.html), FCS/reserved bits masked off.
+ * - `caplen`: captured length in bytes; always equals `data.length`.
+ * - `origLen`: length of the frame on the wire in bytes (may exceed caplen when snaplen cut it).
+ * - `data`: the captured bytes. A reader may reuse the underlying buffer once the consumer asks
+ *   for the next frame, so anything that outlives the frame must be copied.
+ * - `index`: 1-based frame number within its file (as Wireshark numbers frames).
+ * - `interfaceId`: pcapng interface id within its section; 0 for classic pcap.
+ */
+export interface Frame {
+  tsSec: number;
+  tsNsec: number;
+  linkType: number;
+  caplen: number;
+  origLen: number;
+  data: Uint8Array;
+  index: number;
+  interfaceId: number;
+}
+
+/** A named, counted oddity in the capture file itself (not in a packet): e.g. `pcap_ts_fraction_invalid`. */
+export interface CaptureAnomaly {
+  /** snake_case kind, `<format>_<what>` e.g. `pcap_record_truncated`, `pcapng_block_unknown`. */
+  kind: string;
+  /** byte offset in the file where it was found */
+  offset: number;
+  message: string;
+}
+
+/**
+ * Reading stopped early because the file is damaged from `offset` on. Frames before it were yielded
+ * and must still be analysed and reported.
+ */
+export interface CaptureFault {
+  /** snake_case code, e.g. `pcap_record_truncated`, `pcap_record_length_bogus`, `pcapng_block_truncated`. */
+  code: string;
+  /** byte offset in the file where the damage starts */
+  offset: number;
+  /** one human sentence, without the file name */
+  message: string;
+}
+
+/** Summary a reader keeps while it is iterated. */
+export interface SourceStats {
+  /** frames yielded so far */
+  frames: number;
+  /** bytes of the file consumed so far */
+  bytesRead: number;
+  /** anomaly counts by kind (each kind also listed once with its first offset in `anomalies`) */
+  anomalyCounts: Record<string, number>;
+  anomalies: CaptureAnomaly[];
+  /** set when reading stopped early on damage; null when the file was read to its end */
+  fault: CaptureFault | null;
+}
+
+/**
+ * A capture being read. Iterate it once with `for await`; after iteration ends, `stats.fault` tells
+ * whether the end was the file's end or damage.
+ */
+export interface FrameSource extends AsyncIterable<Frame> {
+  /** path as the user gave it ("-" for standard input) */
+  readonly path: string;
+  readonly format: 'pcap' | 'pcapng';
+  readonly stats: SourceStats;
+  /** Releases the file descriptor; safe to call more than once and after iteration ended. */
+  close(): Promise<void>;
+}
+
+/**
+ * Thrown by `openCapture` when a file cannot be read at all (missing, a directory, no permission,
+ * empty, not a capture, unsupported version). Nothing was yielded.
+ */
+export class CaptureOpenError extends Error {
+  constructor(
+    /** snake_case code: `file_not_found`, `file_is_directory`, `file_permission_denied`, `file_empty`,
+     * `capture_format_unknown`, `pcap_version_unsupported`, `pcapng_version_unsupported`, `pcap_header_truncated`, ... */
+    readonly code: string,
+    readonly file: string,
+    /** byte offset of the problem (0 for file-level problems) */
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureOpenError';
+  }
+}
