@@ -1,0 +1,253 @@
+/**
+ * catalogue: the SEP port catalogue, loaded from `sep-ports.json` and validated at import time.
+ *
+ * Source: the vendor's port table in Polish (`../shared/seeds/000_d354acc20ebd998e.txt`, the authority)
+ * and its English restatement (`../shared/reference/sep-ports.md`). `README.md` beside this file traces
+ * every entry to its seed row. Port numbers live only in the JSON; nothing here hard-codes one.
+ *
+ * Importing this module throws a `CatalogueError` if the JSON is inconsistent, so a bad edit fails at
+ * start-up (and in `test/catalogue`) rather than misclassifying traffic later.
+ */
+import data from './sep-ports.json' with { type: 'json' };
+
+const ROLE_IDS = [
+  'sepm',
+  'sql',
+  'embedded_db',
+  'client',
+  'mac_client',
+  'gup',
+  'console',
+  'reporting_console',
+  'rmm',
+  'syslog',
+  'content_analysis',
+  'cloud_console',
+  'spc',
+  'ajaxswing',
+] as const;
+
+/**
+ * Role: a kind of host (or component) that takes part in SEP traffic.
+ *
+ * - `sepm`: Symantec Endpoint Protection Manager, the management server; replication partners are
+ *   managers too.
+ * - `sql`: a remote Microsoft SQL Server holding the manager's database.
+ * - `embedded_db`: the embedded database (dbsrv16.exe) on the manager.
+ * - `client`: a Windows SEP client; also the target of a Windows push deployment.
+ * - `mac_client`: a Mac computer targeted by push deployment.
+ * - `gup`: a Group Update Provider (a SEP client that caches content for other clients).
+ * - `console`: the Java console or the remote web console.
+ * - `reporting_console`: the remote reporting console.
+ * - `rmm`: a Remote Monitoring and Management service or the EDR console.
+ * - `syslog`: a Syslog server receiving the manager's logs.
+ * - `content_analysis`: a Content Analysis server / Malware Analysis appliance.
+ * - `cloud_console`: the Symantec cloud console.
+ * - `spc`: Symantec Protection Center 2.0.
+ * - `ajaxswing`: AjaxSwing, the component behind the manager's web console.
+ */
+export type Role = (typeof ROLE_IDS)[number];
+
+/** ROLES: every role id, in a fixed order. */
+export const ROLES: readonly Role[] = ROLE_IDS;
+
+/** SEED_ROWS: the number of rows in the vendor's port table; every row 1..SEED_ROWS has ≥ 1 entry. */
+export const SEED_ROWS = 20;
+
+/**
+ * Versions: the product versions a service exists in.
+ *
+ * Version strings are dotted ("12.1", "12.1.5", "14.0.1", "14.2"), optionally ending in ".x".
+ * - `from`: first version with the service (inclusive); null = all versions ("all").
+ * - `until`: last version line with the service, inclusive of the whole line: "12.1.x" means every
+ *   12.1 release (12.1, 12.1.5, 12.1.6 MP10...) and nothing from 13/14 on; null = still present.
+ * - `text`: the table's wording, in English (e.g. "14.2 and later", "12.1.x only", "all, from 12.1.5").
+ */
+export interface Versions {
+  from: string | null;
+  until: string | null;
+  text: string;
+}
+
+/**
+ * CatalogueEntry: one SEP service on one transport, traced to one row of the vendor's port table.
+ *
+ * A table row that mixes transports (row 1: TCP and UDP) or plaintext and TLS (row 14: HTTP and
+ * HTTPS) becomes several entries sharing `seedRow`.
+ */
+export interface CatalogueEntry {
+  /** Stable kebab-case id, e.g. "client-http"; other modules refer to entries by it. */
+  id: string;
+  /** Row of the vendor's port table this entry rests on, 1..SEED_ROWS. */
+  seedRow: number;
+  /** Transport protocol of `ports`. */
+  transport: 'tcp' | 'udp';
+  /** Responder-side TCP or UDP port numbers (per `transport`), 1..65535, the table's defaults. */
+  ports: readonly number[];
+  /** Whether the service is HTTPS/TLS per the table; null when the table does not say. */
+  tls: boolean | null;
+  /** What the service is for, in English. */
+  purpose: string;
+  /** The seed's "Wykorzystywany do" (used for) cell, in Polish, verbatim (modulo line breaks). */
+  purposeSeed: string;
+  /** The table's listening-process cell (process names verbatim); "none" where the table says none. */
+  listeningProcess: string;
+  /** Roles that open the connection (first SYN / first datagram). */
+  initiators: readonly Role[];
+  /** Role that listens on `ports`. */
+  responder: Role;
+  /** Whether an administrator can move the service to another port; null where the table says nothing ("—"). */
+  configurable: boolean | null;
+  /** Product versions the service exists in; see `Versions`. */
+  versions: Versions;
+  /** True where the seed says the service accepts requests from the local host only. */
+  localhostOnly: boolean;
+  /** True where the table implies the only peer is the manager itself (the flow should never cross the wire). */
+  sameHostOnly: boolean;
+  /** Why `sameHostOnly` holds, quoting the seed; null when `sameHostOnly` is false. */
+  sameHostBasis: string | null;
+  /** True where the table notes the initiating side also uses ephemeral (non-fixed) source ports. */
+  ephemeralInitiatorPorts: boolean;
+  /** Further facts from the seed worth keeping. */
+  notes: readonly string[];
+}
+
+/** CatalogueError: the catalogue JSON is inconsistent; `where` names the entry (index and id). */
+export class CatalogueError extends Error {
+  readonly code = 'catalogue_invalid';
+  constructor(
+    message: string,
+    readonly where: string,
+  ) {
+    super(`sep-ports.json ${where}: ${message}`);
+    this.name = 'CatalogueError';
+  }
+}
+
+const ENTRY_KEYS: readonly (keyof CatalogueEntry)[] = [
+  'id',
+  'seedRow',
+  'transport',
+  'ports',
+  'tls',
+  'purpose',
+  'purposeSeed',
+  'listeningProcess',
+  'initiators',
+  'responder',
+  'configurable',
+  'versions',
+  'localhostOnly',
+  'sameHostOnly',
+  'sameHostBasis',
+  'ephemeralInitiatorPorts',
+  'notes',
+];
+const VERSION_RE = /^\d+(\.\d+)*(\.x)?$/;
+const ROLE_SET: ReadonlySet<string> = new Set(ROLE_IDS);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function isNonEmptyString(v: unknown): v is string {
+  return typeof v === 'string' && v.trim() !== '';
+}
+function isRole(v: unknown): v is Role {
+  return typeof v === 'string' && ROLE_SET.has(v);
+}
+
+function checkEntry(raw: unknown, where: string): CatalogueEntry {
+  const fail = (msg: string): never => {
+    throw new CatalogueError(msg, where);
+  };
+  if (!isObject(raw)) return fail('entry is not an object');
+  for (const k of Object.keys(raw)) {
+    if (!(ENTRY_KEYS as readonly string[]).includes(k)) fail(`unknown field "${k}"`);
+  }
+  for (const k of ENTRY_KEYS) {
+    if (!(k in raw)) fail(`missing field "${k}"`);
+  }
+  const e = raw;
+  if (!isNonEmptyString(e.id) || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(e.id)) fail(`id ${JSON.stringify(e.id)} is not a kebab-case string`);
+  if (typeof e.seedRow !== 'number' || !Number.isInteger(e.seedRow) || e.seedRow < 1 || e.seedRow > SEED_ROWS) {
+    fail(`seedRow ${JSON.stringify(e.seedRow)} is not an integer in 1..${SEED_ROWS}`);
+  }
+  if (e.transport !== 'tcp' && e.transport !== 'udp') fail(`transport ${JSON.stringify(e.transport)} is not "tcp" or "udp"`);
+  if (!Array.isArray(e.ports) || e.ports.length === 0) fail('ports is empty or not an array');
+  const ports = e.ports as unknown[];
+  for (const p of ports) {
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail(`port ${JSON.stringify(p)} is not an integer in 1..65535`);
+  }
+  if (new Set(ports).size !== ports.length) fail('ports has duplicates');
+  if (e.tls !== null && typeof e.tls !== 'boolean') fail('tls is not true, false or null');
+  for (const k of ['purpose', 'purposeSeed', 'listeningProcess'] as const) {
+    if (!isNonEmptyString(e[k])) fail(`${k} is empty or not a string`);
+  }
+  if (!Array.isArray(e.initiators) || e.initiators.length === 0) fail('initiators is empty or not an array');
+  for (const r of e.initiators as unknown[]) {
+    if (!isRole(r)) fail(`unknown initiator role ${JSON.stringify(r)} (roles: ${ROLE_IDS.join(', ')})`);
+  }
+  if (new Set(e.initiators as unknown[]).size !== (e.initiators as unknown[]).length) fail('initiators has duplicates');
+  if (!isRole(e.responder)) fail(`unknown responder role ${JSON.stringify(e.responder)} (roles: ${ROLE_IDS.join(', ')})`);
+  if (e.configurable !== null && typeof e.configurable !== 'boolean') fail('configurable is not true, false or null');
+  const v = e.versions;
+  if (!isObject(v)) return fail('versions is not an object');
+  for (const k of Object.keys(v)) if (k !== 'from' && k !== 'until' && k !== 'text') fail(`unknown field "versions.${k}"`);
+  for (const k of ['from', 'until'] as const) {
+    const s = v[k];
+    if (s !== null && (typeof s !== 'string' || !VERSION_RE.test(s))) fail(`versions.${k} ${JSON.stringify(s)} is not null or a version like "14.0.1"`);
+  }
+  if (!isNonEmptyString(v.text)) fail('versions.text is empty or not a string');
+  for (const k of ['localhostOnly', 'sameHostOnly', 'ephemeralInitiatorPorts'] as const) {
+    if (typeof e[k] !== 'boolean') fail(`${k} is not a boolean`);
+  }
+  if (e.localhostOnly === true && e.sameHostOnly !== true) fail('localhostOnly is true but sameHostOnly is false');
+  if (e.sameHostOnly === true && !isNonEmptyString(e.sameHostBasis)) fail('sameHostOnly is true but sameHostBasis is empty');
+  if (e.sameHostOnly === false && e.sameHostBasis !== null) fail('sameHostOnly is false but sameHostBasis is not null');
+  if (!Array.isArray(e.notes) || !(e.notes as unknown[]).every(isNonEmptyString)) fail('notes is not an array of non-empty strings');
+  return e as unknown as CatalogueEntry;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/**
+ * validateCatalogue: check parsed catalogue JSON and return it typed (a deep-frozen copy).
+ *
+ * Throws `CatalogueError` on: a non-array, a missing/unknown/mistyped field, an unknown role, a
+ * duplicate id, empty or out-of-range ports, a bad version string, inconsistent same-host flags, or a
+ * seed row 1..SEED_ROWS with no entry.
+ */
+export function validateCatalogue(raw: unknown): readonly CatalogueEntry[] {
+  if (!Array.isArray(raw)) throw new CatalogueError('top level is not an array', '(root)');
+  const copy = structuredClone(raw) as unknown[];
+  const seen = new Map<string, number>();
+  const entries = copy.map((item, i) => {
+    const id = isObject(item) && typeof item.id === 'string' ? item.id : '?';
+    const entry = checkEntry(item, `entry #${i} (${id})`);
+    const prev = seen.get(entry.id);
+    if (prev !== undefined) throw new CatalogueError(`duplicate id "${entry.id}" (also entry #${prev})`, `entry #${i} (${id})`);
+    seen.set(entry.id, i);
+    return entry;
+  });
+  const rows = new Set(entries.map((e) => e.seedRow));
+  for (let r = 1; r <= SEED_ROWS; r++) {
+    if (!rows.has(r)) throw new CatalogueError(`seed row ${r} has no entry`, '(root)');
+  }
+  return deepFreeze(entries);
+}
+
+/** catalogue: every entry of `sep-ports.json`, validated at load, deep-frozen, in file order. */
+export const catalogue: readonly CatalogueEntry[] = validateCatalogue(data);
+
+const byId: ReadonlyMap<string, CatalogueEntry> = new Map(catalogue.map((e) => [e.id, e]));
+
+/** entryById: the entry with that id, or undefined. */
+export function entryById(id: string): CatalogueEntry | undefined {
+  return byId.get(id);
+}

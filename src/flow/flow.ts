@@ -1,0 +1,140 @@
+/**
+ * Flow records: one bidirectional 5-tuple (+ VLAN) with per-direction counters and, for TCP, the two
+ * endpoint state machines that Zeek's conn.log `conn_state` and `history` are computed from.
+ *
+ * Vocabulary follows Zeek's conn.log: the originator (`orig`) opened the flow, the responder (`resp`)
+ * answered; `uid` names the flow in reports.
+ */
+
+/**
+ * TCP endpoint states, as Zeek's TCP_Endpoint (analyzer/protocol/tcp/TCP_Endpoint.h) names them.
+ * UDP uses only Inactive / Active.
+ */
+export const EndpointState = {
+  Inactive: 0,
+  SynSent: 1,
+  SynAckSent: 2,
+  Partial: 3,
+  Established: 4,
+  Closed: 5,
+  Reset: 6,
+  /** UDP: this side sent at least one datagram (Zeek's UDP_ACTIVE) */
+  Active: 7,
+} as const;
+export type EndpointState = (typeof EndpointState)[keyof typeof EndpointState];
+
+/** History-letter masks (Zeek TCP_Endpoint::HIST_*): each letter is recorded once per direction unless noted. */
+export const Hist = {
+  Syn: 0x01,
+  Fin: 0x02,
+  Rst: 0x04,
+  FinRst: 0x08,
+  Data: 0x10,
+  Ack: 0x20,
+  Multi: 0x40,
+} as const;
+
+/**
+ * One side of a flow.
+ *
+ * Counters: `pkts` packets; `ipBytes` bytes summed from the IP total-length field (Zeek's *_ip_bytes);
+ * `frameBytes` bytes summed from the frames' original (on-the-wire) length, as tshark's conversation table
+ * counts them. TCP sequence fields are absolute uint32 sequence numbers.
+ */
+export class Endpoint {
+  pkts = 0;
+  ipBytes = 0;
+  frameBytes = 0;
+  state: EndpointState = EndpointState.Inactive;
+  prevState: EndpointState = EndpointState.Inactive;
+  // ---- TCP sequence space (uint32, RFC 9293 §3.4 arithmetic) ----
+  /** sequence number of the SYN (or one before the first byte seen, for partial connections) */
+  startSeq = 0;
+  /** one past the highest sequence number this side has sent */
+  lastSeq = 0;
+  /** highest sequence number of this side acknowledged by the peer */
+  ackSeq = 0;
+  seqInitialised = false;
+  /** bitmask of Hist letters already recorded for this side */
+  histSeen = 0;
+  /** relative sequence of the last SYN / FIN / RST (Zeek's hist_last_*), -1 = none yet */
+  histLastSyn = -1;
+  histLastFin = -1;
+  histLastRst = -1;
+  finCount = 0;
+  /** retransmissions and zero-window advertisements, for Zeek's logarithmic 'T' / 'W' letters */
+  rxmitCount = 0;
+  rxmitThreshold = 1;
+  zeroWindowCount = 0;
+  zeroWindowThreshold = 1;
+  /** true once this side's FIN or RST closed it (Zeek's did_close) */
+  didClose = false;
+  /** SYN packets without ACK (S) sent by this side, counting retries (evidence for blocked attempts) */
+  synCount = 0;
+  /** first and last time (seconds, float) this side sent a packet; -1 = never */
+  firstTs = -1;
+  lastTs = -1;
+}
+
+/** Transport protocol numbers (IANA). */
+export const Proto = { TCP: 6, UDP: 17 } as const;
+
+/**
+ * A bidirectional flow keyed by (IP version, addresses, ports, transport protocol, VLAN ids).
+ *
+ * Addresses are 4 × uint32 words each (see dissectors/packet.ts). Times are seconds since the epoch as
+ * floats (µs precision is kept; ns precision is not needed for flow durations).
+ */
+export class Flow {
+  /** stable identifier within one analysis, e.g. `CXWv6p3arKYeMETxOg`-style but deterministic: `C` + sequence */
+  uid: string;
+  ipVersion: number;
+  proto: number;
+  /** outer and inner VLAN id, -1 when untagged */
+  vlanOuter: number;
+  vlanInner: number;
+  readonly origAddr = new Uint32Array(4);
+  readonly respAddr = new Uint32Array(4);
+  origPort: number;
+  respPort: number;
+  /** time of the first packet (seconds since epoch) */
+  firstTs = 0;
+  /** time of the last packet that Zeek counts toward duration (excludes trailing packets after both sides closed) */
+  lastTs = 0;
+  /** time of the very last packet of the flow */
+  lastSeenTs = 0;
+  /** originator side (swapped with `resp` only by flipRoles) */
+  orig = new Endpoint();
+  /** responder side */
+  resp = new Endpoint();
+  /** Zeek history letters, upper case = originator, lower case = responder */
+  history = '';
+  /**
+   * true when the originator was not seen sending a SYN without ACK: the roles were inferred from the SEP
+   * catalogue (the side on a catalogue listening port is the responder) or from port heuristics.
+   */
+  initiatorInferred = false;
+  /** why the originator was chosen, e.g. `syn`, `first-packet`, `catalogue-port`, `well-known-port` */
+  initiatorBasis = '';
+  /** at least one packet of this flow was cut by the snaplen: counters are exact, payload was not all seen */
+  partial = false;
+  /** chain link for the flow table's hash buckets */
+  next: Flow | null = null;
+  /** bucket hash this flow is stored under */
+  hash = 0;
+
+  constructor(uid: string, ipVersion: number, proto: number, vlanOuter: number, vlanInner: number, origPort: number, respPort: number) {
+    this.uid = uid;
+    this.ipVersion = ipVersion;
+    this.proto = proto;
+    this.vlanOuter = vlanOuter;
+    this.vlanInner = vlanInner;
+    this.origPort = origPort;
+    this.respPort = respPort;
+  }
+
+  /** Appends a history letter (upper case for the originator, lower case for the responder). */
+  addHistory(code: string, isOrig: boolean): void {
+    this.history += isOrig ? code : code.toLowerCase();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * FlowRecord: the immutable, report-ready view of a Flow (addresses as text, states as Zeek strings).
+ * Classification, compliance and reports are pure functions over these records.
+ */
+import { formatAddress } from './address.js';
+import { Flow, Proto } from './flow.js';
+import { endpointSize, tcpConnState, udpConnState } from './tcp-state.js';
+
+export interface FlowRecord {
+  /** flow id, unique within one analysis */
+  uid: string;
+  /** time of the first packet, seconds since the epoch */
+  ts: number;
+  /** time of the flow's last packet, seconds since the epoch */
+  lastTs: number;
+  proto: 'tcp' | 'udp';
+  ipVersion: 4 | 6;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  /** outer / inner VLAN id, null when untagged */
+  vlan: number | null;
+  vlanInner: number | null;
+  /** seconds, Zeek's definition (excludes trailing packets after both sides closed) */
+  duration: number;
+  origPkts: number;
+  respPkts: number;
+  /** bytes from the IP total-length fields (Zeek orig_ip_bytes / resp_ip_bytes) */
+  origIpBytes: number;
+  respIpBytes: number;
+  /** bytes from the frames' wire lengths, as tshark's conversation table counts them */
+  origFrameBytes: number;
+  respFrameBytes: number;
+  /** payload bytes from TCP sequence numbers (Zeek orig_bytes / resp_bytes); UDP: 0 */
+  origBytes: number;
+  respBytes: number;
+  /** Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH */
+  connState: string;
+  /** Zeek history letters */
+  history: string;
+  /** originator not seen sending a SYN without ACK: roles inferred (see initiatorBasis) */
+  initiatorInferred: boolean;
+  /** `syn`, `first-datagram`, `catalogue-port`, `syn-ack`, `well-known-port`, `first-packet`, `syn-synack-reversed` */
+  initiatorBasis: string;
+  /** SYNs without ACK sent by the originator (connection attempts, counting retries) */
+  origSyns: number;
+  /** some packet of the flow was cut by the snaplen */
+  partial: boolean;
+}
+
+/** Converts a live Flow into its record (call at the end of analysis or for a UI snapshot). */
+export function toRecord(f: Flow): FlowRecord {
+  const tcp = f.proto === Proto.TCP;
+  const o = f.origAddr;
+  const r = f.respAddr;
+  return {
+    uid: f.uid,
+    ts: f.firstTs,
+    lastTs: f.lastSeenTs,
+    proto: tcp ? 'tcp' : 'udp',
+    ipVersion: f.ipVersion as 4 | 6,
+    origH: formatAddress(f.ipVersion, o[0], o[1], o[2], o[3]),
+    origP: f.origPort,
+    respH: formatAddress(f.ipVersion, r[0], r[1], r[2], r[3]),
+    respP: f.respPort,
+    vlan: f.vlanOuter >= 0 ? f.vlanOuter : null,
+    vlanInner: f.vlanInner >= 0 && f.vlanInner !== f.vlanOuter ? f.vlanInner : null,
+    duration: Math.max(0, f.lastTs - f.firstTs),
+    origPkts: f.orig.pkts,
+    respPkts: f.resp.pkts,
+    origIpBytes: f.orig.ipBytes,
+    respIpBytes: f.resp.ipBytes,
+    origFrameBytes: f.orig.frameBytes,
+    respFrameBytes: f.resp.frameBytes,
+    origBytes: tcp ? endpointSize(f.orig, f.resp) : 0,
+    respBytes: tcp ? endpointSize(f.resp, f.orig) : 0,
+    connState: tcp ? tcpConnState(f) : udpConnState(f),
+    history: f.history,
+    initiatorInferred: f.initiatorInferred,
+    initiatorBasis: f.initiatorBasis,
+    origSyns: f.orig.synCount,
+    partial: f.partial,
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * FlowTable: the bidirectional 5-tuple (+ VLAN) table that turns decoded packets into flows.
+ *
+ * Lookup hashes the two endpoints symmetrically (so both directions land in one bucket) into a number and
+ * chains colliding flows through `Flow.next`; per packet it computes numbers and compares numbers, and
+ * allocates only when a new flow starts.
+ *
+ * Originator: the sender of the first SYN without ACK. Without one (capture started mid-stream, or the
+ * SYN was lost), the roles are inferred and `initiatorInferred` is set: the side on a SEP catalogue
+ * listening port is the responder (the `isServicePort` predicate, built from the catalogue and the site's
+ * port overrides); failing that, a SYN-ACK's sender is the responder; failing that, a port below 1024
+ * facing one above it is the responder; failing that, the first packet's sender is the originator.
+ * A flow whose roles were decided against the first packet's direction gets Zeek's '^' history letter.
+ */
+import { DecodeStatus, PacketView } from '../../dissectors/packet.js';
+import { EndpointState, Flow, Proto } from './flow.js';
+import { isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
+
+const SYN = 0x02;
+const ACK = 0x10;
+
+/** Is `port` a listening port of some SEP service over `proto` (6 TCP, 17 UDP)? */
+export type ServicePortPredicate = (proto: number, port: number) => boolean;
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+function endpointHash(a: Uint32Array, port: number): number {
+  let h = 0x811c9dc5;
+  h = mix(h, a[0]);
+  h = mix(h, a[1]);
+  h = mix(h, a[2]);
+  h = mix(h, a[3]);
+  return mix(h, port);
+}
+
+function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+export interface FlowTableOptions {
+  isServicePort: ServicePortPredicate;
+}
+
+export class FlowTable {
+  private readonly buckets = new Map<number, Flow>();
+  /** every flow in creation order, including those retired by port reuse */
+  private readonly all: Flow[] = [];
+  private nextUid = 1;
+  private readonly isServicePort: ServicePortPredicate;
+
+  constructor(opts: FlowTableOptions) {
+    this.isServicePort = opts.isServicePort;
+  }
+
+  /** Number of flows created so far. */
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** All flows in the order they started (a snapshot array; the Flow objects are live). */
+  flows(): Flow[] {
+    return this.all.slice();
+  }
+
+  /**
+   * Accounts one decoded packet whose status was DecodeStatus.Transport (TCP or UDP).
+   * @param view the decoded packet (read only here)
+   * @param ts packet time in seconds since the epoch
+   * @param frameLen the frame's original (wire) length in bytes
+   * @returns the flow the packet was counted in
+   */
+  update(view: PacketView, ts: number, frameLen: number): Flow {
+    const proto = view.transport;
+    const hs = endpointHash(view.src, view.srcPort);
+    const hd = endpointHash(view.dst, view.dstPort);
+    let h = (hs ^ hd) | 0;
+    h = mix(h, proto);
+    h = mix(h, view.vlanOuter);
+    h = mix(h, view.vlanInner);
+    h = mix(h, view.ipVersion);
+
+    let flow = this.buckets.get(h) ?? null;
+    let isOrig = true;
+    while (flow !== null) {
+      if (flow.proto === proto && flow.ipVersion === view.ipVersion && flow.vlanOuter === view.vlanOuter && flow.vlanInner === view.vlanInner) {
+        if (flow.origPort === view.srcPort && flow.respPort === view.dstPort && sameAddr(flow.origAddr, view.src) && sameAddr(flow.respAddr, view.dst)) {
+          isOrig = true;
+          break;
+        }
+        if (flow.origPort === view.dstPort && flow.respPort === view.srcPort && sameAddr(flow.origAddr, view.dst) && sameAddr(flow.respAddr, view.src)) {
+          isOrig = false;
+          break;
+        }
+      }
+      flow = flow.next;
+    }
+
+    if (flow !== null && proto === Proto.TCP && isTcpReuse(flow, isOrig, view.tcpFlags, view.seq)) {
+      this.unlink(flow);
+      flow = null;
+    }
+    if (flow === null) {
+      flow = this.create(view, h);
+      isOrig = flow.origPort === view.srcPort && sameAddr(flow.origAddr, view.src);
+      if (flow.origPort === flow.respPort && sameAddr(flow.origAddr, flow.respAddr)) isOrig = true;
+      flow.firstTs = ts;
+    }
+
+    const ep = isOrig ? flow.orig : flow.resp;
+    ep.pkts++;
+    ep.ipBytes += view.ipTotalLen;
+    ep.frameBytes += frameLen;
+    if (ep.firstTs < 0) ep.firstTs = ts;
+    ep.lastTs = ts;
+    flow.lastSeenTs = ts;
+    if (view.truncated) flow.partial = true;
+
+    if (proto === Proto.TCP) {
+      tcpSegment(flow, isOrig, view.tcpFlags, view.seq, view.ack, view.window, view.payloadLen, ts);
+    } else {
+      udpDatagram(flow, isOrig, ts);
+    }
+    return flow;
+  }
+
+  private unlink(flow: Flow): void {
+    const head = this.buckets.get(flow.hash);
+    if (head === flow) {
+      if (flow.next) this.buckets.set(flow.hash, flow.next);
+      else this.buckets.delete(flow.hash);
+    } else {
+      let f = head ?? null;
+      while (f !== null && f.next !== flow) f = f.next;
+      if (f !== null) f.next = flow.next;
+    }
+    flow.next = null;
+  }
+
+  private create(view: PacketView, h: number): Flow {
+    const proto = view.transport;
+    const sp = view.srcPort;
+    const dp = view.dstPort;
+    let senderIsOrig = true;
+    let basis: string;
+    let inferred = true;
+    const flags = view.tcpFlags;
+    if (proto === Proto.TCP && flags & SYN && !(flags & ACK)) {
+      basis = 'syn';
+      inferred = false;
+    } else {
+      const srcSvc = this.isServicePort(proto, sp);
+      const dstSvc = this.isServicePort(proto, dp);
+      if (dstSvc && !srcSvc) {
+        basis = 'catalogue-port';
+      } else if (srcSvc && !dstSvc) {
+        basis = 'catalogue-port';
+        senderIsOrig = false;
+      } else if (proto === Proto.TCP && flags & SYN && flags & ACK) {
+        basis = 'syn-ack';
+        senderIsOrig = false;
+      } else if (sp < 1024 && dp >= 1024) {
+        basis = 'well-known-port';
+        senderIsOrig = false;
+      } else if (dp < 1024 && sp >= 1024) {
+        basis = 'well-known-port';
+      } else {
+        basis = 'first-packet';
+      }
+      if (proto === Proto.UDP && senderIsOrig) {
+        // the first datagram's sender is the originator (Zeek's definition); not an inference
+        inferred = false;
+        basis = 'first-datagram';
+      }
+    }
+    const uid = `C${(this.nextUid++).toString(36).padStart(6, '0')}`;
+    const flow = new Flow(uid, view.ipVersion, proto, view.vlanOuter, view.vlanInner, senderIsOrig ? sp : dp, senderIsOrig ? dp : sp);
+    flow.origAddr.set(senderIsOrig ? view.src : view.dst);
+    flow.respAddr.set(senderIsOrig ? view.dst : view.src);
+    flow.initiatorInferred = inferred;
+    flow.initiatorBasis = basis;
+    if (!senderIsOrig) flow.history = '^';
+    flow.hash = h;
+    flow.next = this.buckets.get(h) ?? null;
+    this.buckets.set(h, flow);
+    this.all.push(flow);
+    void EndpointState;
+    void DecodeStatus;
+    return flow;
+  }
+}

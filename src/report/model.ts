@@ -1,0 +1,227 @@
+/**
+ * The report model: one plain, JSON-ready object built from an AnalysisResult. Every writer (text, JSON)
+ * renders this object and nothing else.
+ *
+ * Flow records use Zeek conn.log field names (`ts`, `uid`, `id.orig_h` … `history`), plus
+ * `sep_service`, `initiator_inferred` and a few fields Zeek does not have (documented on ReportFlow).
+ */
+import type { AnalysisResult } from '../engine.js';
+import type { Finding, Severity } from '../compliance/rules.js';
+import { SEVERITIES } from '../compliance/rules.js';
+
+/** A flow as reported: Zeek conn.log names, times in seconds since the epoch, sizes in bytes. */
+export interface ReportFlow {
+  ts: number;
+  uid: string;
+  'id.orig_h': string;
+  'id.orig_p': number;
+  'id.resp_h': string;
+  'id.resp_p': number;
+  proto: 'tcp' | 'udp';
+  /** seconds */
+  duration: number;
+  orig_bytes: number;
+  resp_bytes: number;
+  conn_state: string;
+  history: string;
+  orig_pkts: number;
+  orig_ip_bytes: number;
+  resp_pkts: number;
+  resp_ip_bytes: number;
+  /** catalogue id of the SEP service the flow is, or null */
+  sep_service: string | null;
+  /** how its roles fit the service: expected, reversed, wrong-role, none */
+  sep_fit: string;
+  /** true when the originator was not seen sending a SYN without ACK */
+  initiator_inferred: boolean;
+  /** what the originator was chosen by: syn, first-datagram, catalogue-port, syn-ack, well-known-port, first-packet */
+  initiator_basis: string;
+  /** bytes summed from frame wire lengths (as tshark's conversation table counts) */
+  orig_frame_bytes: number;
+  resp_frame_bytes: number;
+  /** outer VLAN id, null when untagged */
+  vlan: number | null;
+  /** SYNs without ACK from the originator (attempts, counting retries) */
+  orig_syns: number;
+  /** some packet was cut by the snaplen */
+  partial: boolean;
+}
+
+export interface ReportHost {
+  address: string;
+  /** the roles the rules used */
+  roles: string[];
+  /** `declared` (site profile), `inferred` (traffic) or `unknown` */
+  source: 'declared' | 'inferred' | 'unknown';
+  declared: string[];
+  inferred: { role: string; confidence: string; basis: string; flows: string[] }[];
+  pkts_out: number;
+  pkts_in: number;
+  bytes_out: number;
+  bytes_in: number;
+  first_ts: number;
+  last_ts: number;
+}
+
+export interface ReportFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  seed_row: number | null;
+  service: string | null;
+  flows: string[];
+  hosts: string[];
+  remediation?: string;
+  first_ts?: number;
+  last_ts?: number;
+  attempts?: number;
+}
+
+export interface Report {
+  tool: { name: 'sepflow'; version: string };
+  capture: {
+    files: {
+      path: string;
+      format: string;
+      packets: number;
+      bytes_read: number;
+      fault: { code: string; offset: number; message: string } | null;
+      anomalies: Record<string, number>;
+    }[];
+    packets: number;
+    packets_in_flows: number;
+    ip_other: number;
+    not_ip: number;
+    truncated: number;
+    /** packet and file anomalies by kind: malformed codes, unsupported link types (`linktype_<n>`), weirds, file anomalies */
+    anomalies: Record<string, number>;
+    first_ts: number | null;
+    last_ts: number | null;
+    /** seconds */
+    duration: number;
+  };
+  site: { file: string | null; sep_version: string | null; client_transport: string };
+  summary: { flows: number; sep_flows: number; hosts: number; findings: Record<Severity, number> };
+  hosts: ReportHost[];
+  findings: ReportFinding[];
+  flows: ReportFlow[];
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+function toFinding(f: Finding): ReportFinding {
+  const out: ReportFinding = {
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    seed_row: f.seedRow,
+    service: f.service,
+    flows: f.flows,
+    hosts: f.hosts,
+  };
+  if (f.remediation) out.remediation = f.remediation;
+  if (f.firstTs !== undefined) out.first_ts = round6(f.firstTs);
+  if (f.lastTs !== undefined) out.last_ts = round6(f.lastTs);
+  if (f.attempts !== undefined) out.attempts = f.attempts;
+  return out;
+}
+
+/** Builds the report object. @param version sepflow's version string */
+export function buildReport(result: AnalysisResult, version: string): Report {
+  const c = result.counters;
+  const anomalies: Record<string, number> = {};
+  const add = (k: string, n: number) => (anomalies[k] = (anomalies[k] ?? 0) + n);
+  for (const [k, n] of Object.entries(c.malformed)) add(k, n);
+  for (const [k, n] of Object.entries(c.weird)) add(k, n);
+  for (const [k, n] of Object.entries(c.unsupportedLinkTypes)) add(`linktype_unsupported_${k}`, n);
+  for (const f of result.files) {
+    for (const [k, n] of Object.entries(f.anomalies)) add(k, n);
+    if (f.fault) add(f.fault.code, 1);
+  }
+  if (c.truncated) add('snaplen_truncated', c.truncated);
+
+  const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of result.findings) findingsBySeverity[f.severity]++;
+
+  const flows: ReportFlow[] = result.records.map((r) => {
+    const cl = result.classes.get(r.uid);
+    return {
+      ts: round6(r.ts),
+      uid: r.uid,
+      'id.orig_h': r.origH,
+      'id.orig_p': r.origP,
+      'id.resp_h': r.respH,
+      'id.resp_p': r.respP,
+      proto: r.proto,
+      duration: round6(r.duration),
+      orig_bytes: r.origBytes,
+      resp_bytes: r.respBytes,
+      conn_state: r.connState,
+      history: r.history,
+      orig_pkts: r.origPkts,
+      orig_ip_bytes: r.origIpBytes,
+      resp_pkts: r.respPkts,
+      resp_ip_bytes: r.respIpBytes,
+      sep_service: cl?.service?.entry.id ?? null,
+      sep_fit: cl?.fit ?? 'none',
+      initiator_inferred: r.initiatorInferred,
+      initiator_basis: r.initiatorBasis,
+      orig_frame_bytes: r.origFrameBytes,
+      resp_frame_bytes: r.respFrameBytes,
+      vlan: r.vlan,
+      orig_syns: r.origSyns,
+      partial: r.partial,
+    };
+  });
+
+  const hosts: ReportHost[] = [...result.hosts.values()].map((h) => ({
+    address: h.address,
+    roles: h.roles,
+    source: h.declared.length ? 'declared' : h.roles.length ? 'inferred' : 'unknown',
+    declared: h.declared,
+    inferred: h.inferred.map((i) => ({ role: i.role, confidence: i.confidence, basis: i.basis, flows: i.flows })),
+    pkts_out: h.pktsOut,
+    pkts_in: h.pktsIn,
+    bytes_out: h.bytesOut,
+    bytes_in: h.bytesIn,
+    first_ts: round6(h.firstTs),
+    last_ts: round6(h.lastTs),
+  }));
+
+  return {
+    tool: { name: 'sepflow', version },
+    capture: {
+      files: result.files.map((f) => ({
+        path: f.path,
+        format: f.format,
+        packets: f.packets,
+        bytes_read: f.bytesRead,
+        fault: f.fault ? { code: f.fault.code, offset: f.fault.offset, message: f.fault.message } : null,
+        anomalies: f.anomalies,
+      })),
+      packets: c.packets,
+      packets_in_flows: c.inFlows,
+      ip_other: c.ipOther,
+      not_ip: c.notIp,
+      truncated: c.truncated,
+      anomalies,
+      first_ts: c.packets ? round6(result.firstTs) : null,
+      last_ts: c.packets ? round6(result.lastTs) : null,
+      duration: c.packets ? round6(result.lastTs - result.firstTs) : 0,
+    },
+    site: {
+      file: result.profile.file,
+      sep_version: result.profile.sepVersionText,
+      client_transport: result.profile.policy.clientTransport,
+    },
+    summary: {
+      flows: flows.length,
+      sep_flows: flows.filter((f) => f.sep_service !== null).length,
+      hosts: hosts.length,
+      findings: findingsBySeverity,
+    },
+    hosts,
+    findings: result.findings.map(toFinding),
+    flows,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Text report for a terminal or a file: summary, findings by severity with evidence and remediation,
+ * hosts by role, and the SEP flows. Plain text (no escape codes), lines ≤ ~100 columns where possible.
+ */
+import type { Report, ReportFlow } from './model.js';
+
+function time(ts: number | null | undefined): string {
+  if (ts === null || ts === undefined) return '-';
+  return new Date(ts * 1000).toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1 UTC');
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function endpoint(h: string, p: number): string {
+  return h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`;
+}
+
+/** Renders the report as text. */
+export function renderText(r: Report): string {
+  const out: string[] = [];
+  const c = r.capture;
+  out.push(`sepflow ${r.tool.version} - SEP traffic-compliance report`);
+  out.push('');
+  for (const f of c.files) {
+    out.push(`Capture   ${f.path} (${f.format}, ${f.packets} packets${f.fault ? `, READ STOPPED at byte ${f.fault.offset}: ${f.fault.message}` : ''})`);
+  }
+  out.push(`          ${time(c.first_ts)} -> ${time(c.last_ts)} (${c.duration.toFixed(1)} s)`);
+  out.push(`          ${c.packets} packets: ${c.packets_in_flows} in ${r.summary.flows} TCP/UDP flows, ${c.ip_other} other IP, ${c.not_ip} not IP`);
+  const anomalies = Object.entries(c.anomalies);
+  out.push(`          anomalies: ${anomalies.length ? anomalies.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+  out.push(
+    r.site.file
+      ? `Site      ${r.site.file}: SEP ${r.site.sep_version ?? '(version not declared)'}, client transport ${r.site.client_transport}`
+      : 'Site      no site profile (--site): roles are inferred from the traffic',
+  );
+  out.push('');
+
+  const s = r.summary.findings;
+  out.push(`Findings  ${s.high} high, ${s.medium} medium, ${s.low} low, ${s.info} info`);
+  if (r.findings.length === 0) out.push('  none');
+  for (const f of r.findings) {
+    out.push(`  ${pad(f.severity.toUpperCase(), 7)}${f.rule}${f.seed_row ? `  (vendor table row ${f.seed_row})` : ''}`);
+    out.push(`         ${f.message}`);
+    if (f.first_ts !== undefined) out.push(`         first attempt ${time(f.first_ts)}, last ${time(f.last_ts)}`);
+    if (f.remediation) out.push(`         remediation: ${f.remediation}`);
+    if (f.flows.length) out.push(`         flows: ${f.flows.slice(0, 12).join(' ')}${f.flows.length > 12 ? ` (+${f.flows.length - 12} more)` : ''}`);
+  }
+  out.push('');
+
+  out.push('Hosts by role');
+  const byRole = new Map<string, typeof r.hosts>();
+  for (const h of r.hosts) {
+    const key = h.roles.length ? h.roles.join('/') : '(no SEP role)';
+    let l = byRole.get(key);
+    if (!l) byRole.set(key, (l = []));
+    l.push(h);
+  }
+  const keys = [...byRole.keys()].sort((a, b) => (a === '(no SEP role)' ? 1 : b === '(no SEP role)' ? -1 : a.localeCompare(b)));
+  for (const k of keys) {
+    for (const h of byRole.get(k)!) {
+      const how =
+        h.source === 'declared'
+          ? 'declared'
+          : h.source === 'inferred'
+            ? `inferred (${h.inferred.map((i) => `${i.confidence}: ${i.basis}`).join('; ')})`
+            : '';
+      out.push(`  ${pad(k, 18)} ${pad(h.address, 16)} out ${h.pkts_out}/in ${h.pkts_in} pkts  ${how}`);
+    }
+  }
+  out.push('');
+
+  const sep = r.flows.filter((f) => f.sep_service !== null);
+  out.push(`SEP flows (${sep.length} of ${r.flows.length}; all flows are in --format json)`);
+  for (const f of sep) out.push(`  ${flowLine(f)}`);
+  return out.join('\n') + '\n';
+}
+
+function flowLine(f: ReportFlow): string {
+  return [
+    pad(f.uid, 8),
+    pad(f.proto, 4),
+    pad(`${endpoint(f['id.orig_h'], f['id.orig_p'])} -> ${endpoint(f['id.resp_h'], f['id.resp_p'])}`, 40),
+    pad(f.sep_service ?? '-', 22),
+    pad(f.conn_state, 7),
+    pad(f.history || '-', 12),
+    `${f.orig_pkts}/${f.resp_pkts} pkts`,
+    f.initiator_inferred ? ' (originator inferred)' : '',
+    f.sep_fit !== 'expected' && f.sep_fit !== 'none' ? ` [${f.sep_fit}]` : '',
+  ].join(' ');
+}
