@@ -92,13 +92,13 @@ const schema = z
       .refine((v) => parseSepVersion(v) !== null, { message: 'not a SEP version; write e.g. "12.1.6", "14.2" or "14.3 RU8" (quoted)' })
       .optional(),
     roles: z
-      .record(
+      .partialRecord(
         z.enum(ROLES as unknown as [Role, ...Role[]], { message: `unknown role; valid roles: ${ROLES.join(', ')}` }),
         addressList,
       )
       .optional(),
     ports: z
-      .record(
+      .partialRecord(
         z.enum(CATALOGUE_IDS as [string, ...string[]], { message: `unknown catalogue id; valid ids: ${CATALOGUE_IDS.join(', ')}` }),
         z.union([port.transform((p) => [p]), z.array(port).nonempty()]),
       )
@@ -159,7 +159,8 @@ export function parseProfile(text: string, file: string): SiteProfile {
     if (issue.code === 'unrecognized_keys') {
       const k = (issue as { keys: string[] }).keys[0];
       path = [...path, k];
-      detail = `unknown key; valid keys here: ${validKeysAt(issue.path as PropertyKey[]).join(', ')}`;
+      const what = ({ roles: 'role', ports: 'catalogue id', policy: 'policy key' } as Record<string, string>)[String(issue.path[0])] ?? 'key';
+      detail = `unknown ${what}; valid: ${validKeysAt(issue.path as PropertyKey[]).join(', ')}`;
     } else if (issue.code === 'invalid_key') {
       detail = issue.message;
     }
@@ -192,6 +193,8 @@ function hostRange(t: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
 function validKeysAt(path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return ['sep_version', 'roles', 'ports', 'policy'];
   if (path[0] === 'policy') return ['client_transport'];
+  if (path[0] === 'roles') return [...ROLES];
+  if (path[0] === 'ports') return CATALOGUE_IDS;
   return [];
 }
 

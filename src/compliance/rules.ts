@@ -89,9 +89,9 @@ function grouped(
 }
 
 const uniq = (xs: string[]) => [...new Set(xs)];
-const svcText = (s: Service) => `${s.entry.id}: ${s.entry.purpose}`;
+const svcText = (s: Service) => s.entry.id;
 
-function blockedRule(id: 'blocked-dropped' | 'blocked-refused', states: string[], verb: string): Rule {
+function blockedRule(id: 'blocked-dropped' | 'blocked-refused', states: string[], verb: (many: boolean) => string): Rule {
   return {
     id,
     description:
@@ -114,7 +114,7 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused', states: string[]
           rule: id,
           severity: inconclusive ? 'info' : 'high',
           message:
-            `${sources.join(', ')} ${verb} ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): ` +
+            `${sources.join(', ')} ${verb(sources.length > 1)} ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): ` +
             `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}` +
             (inconclusive ? '; inconclusive: the capture holds no packet in any answering direction, so the span port may see one direction only' : ''),
           seedRow: s.entry.seedRow,
@@ -146,7 +146,7 @@ const localhostOnly: Rule = {
       return {
         rule: 'localhost-only-port-exposed',
         severity: ans ? 'high' : 'medium',
-        message: `${g[0].respH} ${ans ? 'answered' : 'was sent'} ${tp(g[0])} ${g[0].respP} (${svcText(s)}) from ${sources.join(', ')}: ${s.entry.sameHostBasis ?? 'it should never cross the wire'}`,
+        message: `${g[0].respH} ${ans ? 'answered' : 'was sent'} ${tp(g[0])} ${g[0].respP} (${svcText(s)}) from ${sources.join(', ')}, but only the manager itself may use it (vendor table row ${s.entry.seedRow})`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
         flows: g.map((r) => r.uid),
@@ -353,8 +353,8 @@ const expectedAbsent: Rule = {
 
 /** All rules, in report order. */
 export const RULES: readonly Rule[] = [
-  blockedRule('blocked-dropped', ['S0', 'RSTOS0'], 'could not reach'),
-  blockedRule('blocked-refused', ['REJ'], 'were refused by'),
+  blockedRule('blocked-dropped', ['S0', 'RSTOS0'], () => 'could not reach'),
+  blockedRule('blocked-refused', ['REJ'], (many) => (many ? 'were' : 'was') + ' refused by'),
   localhostOnly,
   reversedDirection,
   wrongRole,

@@ -1,0 +1,331 @@
+/**
+ * Classic pcap reader (pcap-savefile(5); draft-ietf-opsawg-pcap "PCAP Capture File Format").
+ *
+ * Record decoding is done by the npm package `pcap-parser` (a project decision), but it never sees
+ * the file directly: its defects (no nanosecond magic, lax version check, unbounded record length,
+ * silent loss of a record cut by EOF, process crash on an unheard `error`, fd leak, no backpressure)
+ * are kept away from users like this:
+ *
+ * - this module reads the file itself in large chunks (`ChunkReader`), validates the 24-byte file
+ *   header itself and gives pcap-parser a copy whose magic is normalised to the microsecond magic of
+ *   the same byte order;
+ * - it walks the 16-byte record headers itself and feeds pcap-parser, through a tiny EventEmitter
+ *   posing as its stream, only runs of whole records whose captured length is sane; pcap-parser then
+ *   emits `packet` synchronously for each, and the frames are yielded as one batch;
+ * - the next chunk is read only when the consumer asks for the frame after the batch (backpressure);
+ * - the file descriptor is closed in a `finally` of the async generator (end, `break`, throw) and on
+ *   every rejected header.
+ *
+ * Decisions (each reported through `SourceStats`):
+ * - Version: only 2.4 is read; anything else throws `pcap_version_unsupported` (libpcap and Wireshark
+ *   also read 2.0-2.3, whose record header has caplen/len swapped; we do not).
+ * - Link type word: the low 16 bits are the LINKTYPE; bits 16-25 (`0x03FF0000`) are reserved and, per
+ *   draft-ietf-opsawg-pcap section 4 ("MUST be ignored by pcap file readers"), masked off and counted as
+ *   anomaly `pcap_linktype_reserved_nonzero` (libpcap and Wireshark reject such a file instead). The
+ *   FCS-length bits (28-31) and the P/R bits (26, 27) are masked off silently.
+ * - Record length: a captured length above the link type's maximum (262144 bytes, libpcap's
+ *   MAXIMUM_SNAPLEN; larger for D-Bus, EBHSCR and USBPcap as in libpcap's max_snaplen_for_dlt) stops
+ *   reading with fault `pcap_record_length_bogus` at that record's offset: a length that wrong means
+ *   the record boundaries can no longer be trusted. A captured length above the header's snaplen
+ *   (but within that maximum) is read and counted as `pcap_record_exceeds_snaplen`, like libpcap and
+ *   Wireshark read it. `origLen < caplen` is read as is and counted as `pcap_record_origlen_short`.
+ * - Timestamp fraction ≥ 1 s (µs ≥ 1e6, ns ≥ 1e9): counted as `pcap_ts_fraction_invalid` and
+ *   normalised by carrying the whole seconds over: tsSec += ⌊frac / unit⌋, fraction = frac mod unit.
+ * - A record cut by the end of the file: fault `pcap_record_truncated` at that record's offset; the
+ *   frames before it are yielded.
+ */
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
+import type { ChunkReader } from './open.js';
+
+/** The four classic pcap magics as the first 4 bytes read big-endian (µs BE, µs LE, ns BE, ns LE). */
+export const PCAP_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
+
+/** Size of the pcap file header, bytes. */
+export const PCAP_FILE_HEADER_LENGTH = 24;
+/** Size of a pcap record header, bytes. */
+export const PCAP_RECORD_HEADER_LENGTH = 16;
+/** libpcap's MAXIMUM_SNAPLEN: largest sane captured length for most link types, bytes. */
+export const PCAP_MAX_CAPLEN = 262144;
+
+/**
+ * Largest captured length accepted for a link type, bytes (libpcap `max_snaplen_for_dlt`).
+ * @param linkType LINKTYPE_* value (already masked to 16 bits)
+ */
+export function pcapMaxCaplen(linkType: number): number {
+  switch (linkType) {
+    case 231: // LINKTYPE_DBUS: D-Bus messages up to 128 MiB
+      return 128 * 1024 * 1024;
+    case 279: // LINKTYPE_EBHSCR
+      return 8 * 1024 * 1024;
+    case 249: // LINKTYPE_USBPCAP
+      return 1024 * 1024;
+    default:
+      return PCAP_MAX_CAPLEN;
+  }
+}
+
+/** What pcap-parser 0.2.1 emits per record (see node_modules/pcap-parser/lib/pcap-parser.js). */
+interface PcapParserPacket {
+  header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number };
+  data: Buffer;
+}
+/** The part of pcap-parser's Parser we use. */
+interface PcapParserInstance extends EventEmitter {
+  on(event: 'packet', cb: (p: PcapParserPacket) => void): this;
+  on(event: 'error', cb: (e: Error) => void): this;
+}
+/** pcap-parser's module: `parse()` accepts a path or anything with pause/resume/on(data|error|end). */
+interface PcapParserModule {
+  parse(input: EventEmitter & { pause(): void; resume(): void }): PcapParserInstance;
+}
+
+const requireCjs = createRequire(import.meta.url);
+/** pcap-parser has no type declarations; loaded through require and typed by the interfaces above. */
+const pcapParser = requireCjs('pcap-parser') as PcapParserModule;
+
+/**
+ * The "stream" pcap-parser reads from: we emit `data` ourselves, with whole records only.
+ * pause/resume are no-ops; the reader's pull loop is the flow control.
+ */
+class ParserFeed extends EventEmitter {
+  pause(): void {}
+  resume(): void {}
+}
+
+/** Validated facts from the pcap file header. */
+interface PcapHeader {
+  bigEndian: boolean;
+  nano: boolean;
+  snaplen: number;
+  linkType: number;
+  maxCaplen: number;
+  /** copy of the 24 header bytes with the magic normalised to the µs magic of the same byte order */
+  forParser: Buffer;
+}
+
+function newStats(): SourceStats {
+  return { frames: 0, bytesRead: 0, anomalyCounts: {}, anomalies: [], fault: null };
+}
+
+/**
+ * Validates the pcap file header at the reader's cursor (offset 0), consumes it and returns the
+ * source. The reader is not closed here on error (the caller, `openCapture`, does that).
+ *
+ * @param reader cursor at offset 0; its first 4 bytes are one of `PCAP_MAGICS`
+ * @param path the name to report
+ * @throws CaptureOpenError `pcap_header_truncated` (offset = bytes present), `pcap_version_unsupported`
+ *   (offset 4)
+ */
+export async function openPcap(reader: ChunkReader, path: string): Promise<FrameSource> {
+  if (!(await reader.ensure(PCAP_FILE_HEADER_LENGTH))) {
+    throw new CaptureOpenError(
+      'pcap_header_truncated',
+      path,
+      reader.available,
+      `The pcap file header is cut short: ${reader.available} of ${PCAP_FILE_HEADER_LENGTH} bytes present.`,
+    );
+  }
+  const b = reader.buf;
+  const p = reader.pos;
+  const magic = b.readUInt32BE(p);
+  const bigEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
+  const u16 = (o: number): number => (bigEndian ? b.readUInt16BE(p + o) : b.readUInt16LE(p + o));
+  const u32 = (o: number): number => (bigEndian ? b.readUInt32BE(p + o) : b.readUInt32LE(p + o));
+  const major = u16(4);
+  const minor = u16(6);
+  if (major !== 2 || minor !== 4) {
+    throw new CaptureOpenError(
+      'pcap_version_unsupported',
+      path,
+      4,
+      `pcap format version ${major}.${minor} is not supported (only 2.4 is read).`,
+    );
+  }
+  const snaplen = u32(16);
+  const ltWord = u32(20);
+  const linkType = ltWord & 0xffff;
+  const forParser = Buffer.from(b.subarray(p, p + PCAP_FILE_HEADER_LENGTH));
+  if (bigEndian) forParser.writeUInt32BE(0xa1b2c3d4, 0);
+  else forParser.writeUInt32LE(0xa1b2c3d4, 0);
+  reader.skip(PCAP_FILE_HEADER_LENGTH);
+  const source = new PcapSource(path, reader, { bigEndian, nano, snaplen, linkType, maxCaplen: pcapMaxCaplen(linkType), forParser });
+  if ((ltWord & 0x03ff0000) !== 0) {
+    source.anomaly(
+      'pcap_linktype_reserved_nonzero',
+      20,
+      `The link-type field 0x${ltWord.toString(16).padStart(8, '0')} has reserved bits set (0x${(ltWord & 0x03ff0000).toString(16).padStart(8, '0')}); ignored, link type ${linkType} used.`,
+    );
+  }
+  source.stats.bytesRead = PCAP_FILE_HEADER_LENGTH;
+  return source;
+}
+
+/** A classic pcap file being read; see the module comment for the rules. */
+class PcapSource implements FrameSource {
+  readonly format = 'pcap' as const;
+  readonly stats: SourceStats = newStats();
+  private iterated = false;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly reader: ChunkReader,
+    private readonly hdr: PcapHeader,
+  ) {}
+
+  /** Counts an anomaly; the first of each kind is also listed with its offset. */
+  anomaly(kind: string, offset: number, message: string): void {
+    const n = this.stats.anomalyCounts[kind] ?? 0;
+    this.stats.anomalyCounts[kind] = n + 1;
+    if (n === 0) this.stats.anomalies.push({ kind, offset, message });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    if (this.iterated) throw new Error(`${this.path}: a capture source can be iterated only once`);
+    this.iterated = true;
+    return this.frames();
+  }
+
+  /** Builds a frame from pcap-parser's packet; `offset` is the record's file offset. */
+  private toFrame(pkt: PcapParserPacket, offset: number): Frame {
+    const h = pkt.header;
+    const unit = this.hdr.nano ? 1e9 : 1e6;
+    let sec = h.timestampSeconds;
+    let frac = h.timestampMicroseconds; // the fraction field: ns in nanosecond files
+    if (frac >= unit) {
+      this.anomaly(
+        'pcap_ts_fraction_invalid',
+        offset + 4,
+        `Timestamp fraction ${frac} is not below ${unit}; whole seconds carried over into the seconds.`,
+      );
+      sec += Math.floor(frac / unit);
+      frac %= unit;
+    }
+    const caplen = h.capturedLength;
+    if (caplen > h.originalLength) {
+      this.anomaly('pcap_record_origlen_short', offset + 12, `Original length ${h.originalLength} is below the captured length ${caplen}.`);
+    }
+    const snap = this.hdr.snaplen;
+    if (snap > 0 && caplen > snap) {
+      this.anomaly('pcap_record_exceeds_snaplen', offset + 8, `Captured length ${caplen} exceeds the file's snaplen ${snap}; read in full.`);
+    }
+    return {
+      tsSec: sec,
+      tsNsec: this.hdr.nano ? frac : frac * 1000,
+      linkType: this.hdr.linkType,
+      caplen,
+      origLen: h.originalLength,
+      data: pkt.data,
+      index: 0,
+      interfaceId: 0,
+    };
+  }
+
+  private fault(code: string, offset: number, message: string): void {
+    this.stats.fault = { code, offset, message };
+  }
+
+  private async *frames(): AsyncGenerator<Frame, void, undefined> {
+    const r = this.reader;
+    const be = this.hdr.bigEndian;
+    const maxCaplen = this.hdr.maxCaplen;
+    const feed = new ParserFeed();
+    const offsets: number[] = [];
+    let batch: Frame[] = [];
+    let parserError: Error | null = null;
+    const parser = pcapParser.parse(feed);
+    parser.on('packet', (pkt) => {
+      batch.push(this.toFrame(pkt, offsets[batch.length]));
+    });
+    // pcap-parser throws (crashing the process) when nobody listens for 'error'.
+    parser.on('error', (e) => {
+      parserError = e;
+    });
+    try {
+      feed.emit('data', this.hdr.forParser);
+      for (;;) {
+        if (parserError !== null) {
+          this.fault('pcap_parser_error', r.offset, `pcap-parser failed: ${(parserError as Error).message}`);
+          return;
+        }
+        // Walk whole, sane records already in the buffer.
+        const b = r.buf;
+        const start = r.pos;
+        const end = r.end;
+        let q = start;
+        let need = PCAP_RECORD_HEADER_LENGTH;
+        let bogus = -1;
+        while (end - q >= PCAP_RECORD_HEADER_LENGTH) {
+          const caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
+          if (caplen > maxCaplen) {
+            bogus = caplen;
+            break;
+          }
+          if (end - q < PCAP_RECORD_HEADER_LENGTH + caplen) {
+            need = PCAP_RECORD_HEADER_LENGTH + caplen;
+            break;
+          }
+          offsets.push(r.offset + (q - start));
+          q += PCAP_RECORD_HEADER_LENGTH + caplen;
+        }
+        if (q > start) {
+          const expected = offsets.length;
+          batch = [];
+          feed.emit('data', b.subarray(start, q));
+          offsets.length = 0;
+          if (batch.length !== expected) {
+            this.fault('pcap_parser_desync', r.offset, `pcap-parser returned ${batch.length} of ${expected} records.`);
+            return;
+          }
+          r.skip(q - start);
+          const ready = batch;
+          batch = [];
+          for (const f of ready) {
+            f.index = ++this.stats.frames;
+            this.stats.bytesRead = r.offset;
+            yield f;
+          }
+          this.stats.bytesRead = r.offset;
+          continue;
+        }
+        if (bogus >= 0) {
+          this.fault(
+            'pcap_record_length_bogus',
+            r.offset,
+            `Record captured length ${bogus} exceeds the maximum of ${maxCaplen} bytes; the rest of the file is not read.`,
+          );
+          return;
+        }
+        if (!(await r.ensure(need))) {
+          if (this.closed || r.available === 0) return;
+          this.fault(
+            'pcap_record_truncated',
+            r.offset,
+            r.available < PCAP_RECORD_HEADER_LENGTH
+              ? `The file ends inside a record header (${r.available} of ${PCAP_RECORD_HEADER_LENGTH} bytes).`
+              : `The file ends inside a record (${r.available} of ${need} bytes).`,
+          );
+          return;
+        }
+      }
+    } catch (err) {
+      // I/O errors end the reading like damage does; anything else is a bug and propagates.
+      if (typeof (err as NodeJS.ErrnoException | null)?.code !== 'string') throw err;
+      if (this.closed) return;
+      this.fault('file_read_error', r.offset, `Reading stopped: ${err instanceof Error ? err.message : String(err)}.`);
+    } finally {
+      parser.removeAllListeners();
+      feed.removeAllListeners();
+      await this.close();
+    }
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * pcapng block-level parsing helpers (draft-ietf-opsawg-pcapng, "PCAP Now Generic (pcapng) Capture
+ * File Format"; section numbers below are those of draft -02 and later).
+ *
+ * Pure functions over a DataView of the reader's buffer: they never read past the block they are
+ * given, and report damage as a `BlockProblem` instead of throwing.
+ */
+
+/** Block type codes (section 10.1). */
+export const BT_SHB = 0x0a0d0d0a;
+export const BT_IDB = 0x00000001;
+export const BT_PB = 0x00000002; // obsolete Packet Block (appendix A)
+export const BT_SPB = 0x00000003;
+export const BT_NRB = 0x00000004;
+export const BT_ISB = 0x00000005;
+export const BT_EPB = 0x00000006;
+export const BT_DSB = 0x0000000a;
+export const BT_CB = 0x00000bad;
+export const BT_DCB = 0x40000bad;
+
+/**
+ * Block types that are valid but carry no frame for us: skipped silently. NRB, ISB, DSB, custom
+ * (both kinds) and the other registered types (IRIG timestamp 7, ARINC 429 8, systemd journal
+ * export 9). Anything else is counted as `pcapng_block_unknown`.
+ */
+export const SKIPPED_BLOCK_TYPES: ReadonlySet<number> = new Set([BT_NRB, BT_ISB, 7, 8, 9, BT_DSB, BT_CB, BT_DCB]);
+
+/** Byte-order magic of the SHB (section 4.1), as written by the writer's byte order. */
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+/** Smallest legal block length, bytes: type + length + trailing length. */
+export const MIN_BLOCK_LENGTH = 12;
+/** Smallest SHB, IDB, EPB, SPB, PB, bytes (fixed fields + 12 bytes of framing). */
+export const MIN_SHB_LENGTH = 28;
+export const MIN_IDB_LENGTH = 20;
+export const MIN_EPB_LENGTH = 32;
+export const MIN_SPB_LENGTH = 16;
+export const MIN_PB_LENGTH = 32;
+/**
+ * Largest block accepted, bytes: a 128 MiB packet (D-Bus) plus 128 KiB of options, as Wireshark's
+ * MAX_BLOCK_SIZE. A longer length is treated as corruption (`pcapng_block_length_invalid`).
+ */
+export const MAX_BLOCK_LENGTH = 128 * 1024 * 1024 + 131072 + MIN_EPB_LENGTH;
+
+/** Option codes used here (section 4.2 IDB options). */
+const OPT_ENDOFOPT = 0;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+/** Damage found inside a block. `offset` is a file offset, bytes. */
+export interface BlockProblem {
+  code: string;
+  offset: number;
+  message: string;
+}
+
+/** Rounds a length up to the next multiple of 4 (pcapng pads fields to 32 bits). */
+export function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/**
+ * Walks the options in `dv[start, end)` (section 3.5): code u16, length u16, value padded to 4 bytes,
+ * ending at `opt_endofopt` or at `end`. Calls `fn(code, valueIndex, length)` for each option.
+ *
+ * @param base file offset of `dv` index 0, for the problem's offset
+ * @returns null, or `pcapng_option_overrun` when an option's value runs past `end`
+ */
+export function walkOptions(
+  dv: DataView,
+  start: number,
+  end: number,
+  le: boolean,
+  base: number,
+  fn?: (code: number, at: number, len: number) => void,
+): BlockProblem | null {
+  let q = start;
+  while (end - q >= 4) {
+    const code = dv.getUint16(q, le);
+    const len = dv.getUint16(q + 2, le);
+    if (code === OPT_ENDOFOPT) return null;
+    if (q + 4 + len > end) {
+      return {
+        code: 'pcapng_option_overrun',
+        offset: base + q,
+        message: `Option ${code} of length ${len} runs past the end of its block (${end - q - 4} bytes left).`,
+      };
+    }
+    fn?.(code, q + 4, len);
+    q += 4 + pad4(len);
+  }
+  return null;
+}
+
+/** SHB fields (section 4.1) once the byte order is known. */
+export interface ShbInfo {
+  major: number;
+  minor: number;
+}
+
+/**
+ * Reads the byte-order magic of an SHB starting at `p` (12 bytes must be available).
+ * @returns true (little-endian), false (big-endian) or null (not a byte-order magic)
+ */
+export function shbByteOrder(dv: DataView, p: number): boolean | null {
+  const bom = dv.getUint32(p + 8, true);
+  if (bom === BYTE_ORDER_MAGIC) return true;
+  if (bom === 0x4d3c2b1a) return false;
+  return null;
+}
+
+/**
+ * Checks the SHB version at `p` (16 bytes available): major 1 only (section 4.1: "a reader ... that
+ * does not support the major version MUST NOT read the section").
+ */
+export function shbVersionProblem(dv: DataView, p: number, le: boolean, base: number): BlockProblem | null {
+  const major = dv.getUint16(p + 12, le);
+  const minor = dv.getUint16(p + 14, le);
+  if (major === 1) return null;
+  return {
+    code: 'pcapng_version_unsupported',
+    offset: base + p + 12,
+    message: `pcapng section version ${major}.${minor} is not supported (only 1.x is read).`,
+  };
+}
+
+/**
+ * Checks a whole SHB of `len` bytes at `p`: version and option bounds.
+ * @returns null or the first problem
+ */
+export function checkShb(dv: DataView, p: number, len: number, le: boolean, base: number): BlockProblem | null {
+  if (len < MIN_SHB_LENGTH) return tooShort('Section Header', MIN_SHB_LENGTH, len, base + p);
+  return shbVersionProblem(dv, p, le, base) ?? walkOptions(dv, p + 24, p + len - 4, le, base);
+}
+
+/** A `pcapng_block_length_invalid` problem for a block shorter than its fixed fields. */
+export function tooShort(what: string, min: number, len: number, offset: number): BlockProblem {
+  return {
+    code: 'pcapng_block_length_invalid',
+    offset,
+    message: `${what} Block length ${len} is below the minimum of ${min} bytes.`,
+  };
+}
+
+/**
+ * One interface of the current section (IDB, section 4.2) and how to convert its timestamps.
+ *
+ * A timestamp counts units of `1/unitsPerSecond` s since the epoch, plus `offsetSec` seconds.
+ * `fastMul` > 0 when unitsPerSecond = 10^v with v ≤ 9 (exact number math: nsec = rem × fastMul);
+ * otherwise the BigInt path (binary 2^-n resolutions, or finer than 1 ns) is used.
+ */
+export interface Iface {
+  linkType: number;
+  /** 0 = no limit */
+  snaplen: number;
+  unitsPerSecond: number;
+  unitsBig: bigint;
+  fastMul: number;
+  offsetSec: number;
+}
+
+/** Result of `parseIdb`: the interface, plus anomalies to count (kind, file offset, message). */
+export interface IdbResult {
+  iface: Iface;
+  anomalies: Array<[string, number, string]>;
+}
+
+/**
+ * Parses an IDB of `len` bytes at `p` (section 4.2): link type (u16), snaplen (u32), `if_tsresol`
+ * (option 9; top bit clear = 10^-v s, set = 2^-v s; default 10^-6) and `if_tsoffset` (option 14,
+ * signed 64-bit seconds added to every timestamp). An unusable `if_tsresol` is counted as
+ * `pcapng_tsresol_invalid` and the default is used.
+ *
+ * @returns the interface, or a problem (`pcapng_block_length_invalid`, `pcapng_option_overrun`)
+ */
+export function parseIdb(dv: DataView, p: number, len: number, le: boolean, base: number): IdbResult | BlockProblem {
+  if (len < MIN_IDB_LENGTH) return tooShort('Interface Description', MIN_IDB_LENGTH, len, base + p);
+  const iface: Iface = {
+    linkType: dv.getUint16(p + 8, le),
+    snaplen: dv.getUint32(p + 12, le),
+    unitsPerSecond: 1e6,
+    unitsBig: 1000000n,
+    fastMul: 1000,
+    offsetSec: 0,
+  };
+  const anomalies: Array<[string, number, string]> = [];
+  const problem = walkOptions(dv, p + 16, p + len - 4, le, base, (code, at, olen) => {
+    if (code === OPT_IF_TSRESOL) {
+      const v = dv.getUint8(at);
+      const binary = (v & 0x80) !== 0;
+      const e = v & 0x7f;
+      if (olen !== 1 || (binary ? e > 63 : e > 19)) {
+        anomalies.push(['pcapng_tsresol_invalid', base + at - 4, `if_tsresol 0x${v.toString(16)} (length ${olen}) is unusable; microseconds assumed.`]);
+        return;
+      }
+      if (!binary && e <= 9) {
+        iface.unitsPerSecond = 10 ** e;
+        iface.unitsBig = BigInt(10 ** e);
+        iface.fastMul = 10 ** (9 - e);
+      } else {
+        iface.unitsBig = (binary ? 2n : 10n) ** BigInt(e);
+        iface.unitsPerSecond = Number(iface.unitsBig);
+        iface.fastMul = 0;
+      }
+    } else if (code === OPT_IF_TSOFFSET) {
+      if (olen !== 8) {
+        anomalies.push(['pcapng_tsoffset_invalid', base + at - 4, `if_tsoffset has length ${olen}, not 8; ignored.`]);
+        return;
+      }
+      iface.offsetSec = Number(dv.getBigInt64(at, le));
+    }
+  });
+  return problem ?? { iface, anomalies };
+}
+
+/** Scratch result of `convertTs` (reused: no allocation per packet). */
+export interface TsOut {
+  sec: number;
+  nsec: number;
+}
+
+/**
+ * Converts a 64-bit timestamp (`hi`:`lo`, units of the interface's resolution) into whole seconds
+ * and nanoseconds (truncated, 0 ≤ nsec < 1e9), adding `if_tsoffset`. Exact for every input whose
+ * seconds fit in 2^53: decimal resolutions up to 1 ns use number math (long division in 16-bit digits
+ * above 2^53 units), others BigInt.
+ */
+export function convertTs(iface: Iface, hi: number, lo: number, out: TsOut): void {
+  const mul = iface.fastMul;
+  if (mul > 0) {
+    const units = iface.unitsPerSecond;
+    if (hi < 0x200000) {
+      const t = hi * 4294967296 + lo;
+      const rem = t % units;
+      out.sec = (t - rem) / units + iface.offsetSec;
+      out.nsec = rem * mul;
+      return;
+    }
+    // t ≥ 2^53: long division by `units` (≤ 1e9) over four 16-bit digits; every step stays < 2^46.
+    let cur = hi >>> 16;
+    let r = cur % units;
+    let q = (cur - r) / units;
+    cur = r * 65536 + (hi & 0xffff);
+    r = cur % units;
+    q = q * 65536 + (cur - r) / units;
+    cur = r * 65536 + (lo >>> 16);
+    r = cur % units;
+    q = q * 65536 + (cur - r) / units;
+    cur = r * 65536 + (lo & 0xffff);
+    r = cur % units;
+    q = q * 65536 + (cur - r) / units;
+    out.sec = q + iface.offsetSec;
+    out.nsec = r * mul;
+    return;
+  }
+  const t = (BigInt(hi) << 32n) | BigInt(lo);
+  const u = iface.unitsBig;
+  out.sec = Number(t / u) + iface.offsetSec;
+  out.nsec = Number(((t % u) * 1000000000n) / u);
+}

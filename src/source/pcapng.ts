@@ -1,0 +1,301 @@
+/**
+ * pcapng reader (draft-ietf-opsawg-pcapng, "PCAP Now Generic (pcapng) Capture File Format").
+ *
+ * Reads blocks sequentially from a `ChunkReader` (one large reused buffer; more is read only when the
+ * consumer asks for the next frame) and yields one frame per packet block:
+ *
+ * - SHB (section 4.1): either byte order, any number of sections per file; interface ids restart per
+ *   section; major version 1 only (`pcapng_version_unsupported` otherwise).
+ * - IDB (4.2): link type, snaplen, `if_tsresol` (decimal and binary), `if_tsoffset`.
+ * - EPB (4.3), SPB (4.4: no timestamp, interface 0, captured length = min(block body, original length,
+ *   snaplen)), obsolete PB (appendix A, type 2).
+ * - NRB, ISB, DSB, custom blocks and the other registered types are skipped; unregistered types are
+ *   skipped and counted as `pcapng_block_unknown`.
+ *
+ * Counted anomalies (reading goes on): `pcapng_block_unknown`, `pcapng_interface_undefined` (packet
+ * naming an interface without IDB in its section: the packet is skipped), `pcapng_spb_timestamp_absent`
+ * (SPB frames get tsSec = tsNsec = 0), `pcapng_tsresol_invalid`, `pcapng_tsoffset_invalid`.
+ *
+ * Faults (reading stops, earlier frames stand), each at the damaged block's file offset unless noted:
+ * `pcapng_block_length_invalid` (< 12, not a multiple of 4, above `MAX_BLOCK_LENGTH`, or too short for
+ * the block's fixed fields), `pcapng_block_truncated` (block runs past the end of the input),
+ * `pcapng_block_length_mismatch` (trailing length differs), `pcapng_option_overrun` (at the option),
+ * `pcapng_record_length_bogus` (captured length runs past the block body), `pcapng_byte_order_invalid`
+ * and `pcapng_version_unsupported` (a later SHB), `file_read_error`.
+ */
+import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
+import type { ChunkReader } from './open.js';
+import {
+  BT_EPB,
+  BT_IDB,
+  BT_PB,
+  BT_SHB,
+  BT_SPB,
+  checkShb,
+  convertTs,
+  type BlockProblem,
+  type Iface,
+  MAX_BLOCK_LENGTH,
+  MIN_BLOCK_LENGTH,
+  MIN_EPB_LENGTH,
+  MIN_PB_LENGTH,
+  MIN_SHB_LENGTH,
+  MIN_SPB_LENGTH,
+  pad4,
+  parseIdb,
+  shbByteOrder,
+  shbVersionProblem,
+  SKIPPED_BLOCK_TYPES,
+  tooShort,
+  type TsOut,
+  walkOptions,
+} from './pcapng-blocks.js';
+
+/** First 4 bytes of every pcapng file (the SHB block type), read big-endian. */
+export const PCAPNG_SHB_MAGIC = BT_SHB;
+
+/**
+ * Validates the first Section Header Block at the reader's cursor (offset 0), consumes it and
+ * returns the source. The reader is not closed here on error (the caller, `openCapture`, does that).
+ *
+ * @param reader cursor at offset 0; the first 4 bytes are 0a 0d 0d 0a
+ * @param path the name to report
+ * @throws CaptureOpenError `pcapng_header_truncated` (offset = bytes present), `pcapng_byte_order_invalid`
+ *   (offset 8), `pcapng_block_length_invalid` (offset 4), `pcapng_version_unsupported` (offset 12),
+ *   `pcapng_option_overrun` (offset of the option), `pcapng_block_length_mismatch`
+ */
+export async function openPcapng(reader: ChunkReader, path: string): Promise<FrameSource> {
+  const truncated = (): CaptureOpenError =>
+    new CaptureOpenError(
+      'pcapng_header_truncated',
+      path,
+      reader.available,
+      `The pcapng Section Header Block is cut short: ${reader.available} bytes present.`,
+    );
+  if (!(await reader.ensure(12))) throw truncated();
+  const le = shbByteOrder(reader.view, reader.pos);
+  if (le === null) {
+    const bom = reader.buf.subarray(reader.pos + 8, reader.pos + 12).toString('hex');
+    throw new CaptureOpenError('pcapng_byte_order_invalid', path, 8, `The Section Header Block's byte-order magic is ${bom}, not 1a2b3c4d in either byte order.`);
+  }
+  const len = reader.view.getUint32(reader.pos + 4, le);
+  if (len < MIN_SHB_LENGTH || len % 4 !== 0 || len > MAX_BLOCK_LENGTH) {
+    throw new CaptureOpenError('pcapng_block_length_invalid', path, 4, `Section Header Block length ${len} is invalid.`);
+  }
+  await reader.ensure(len);
+  if (reader.available >= 16) {
+    const v = shbVersionProblem(reader.view, reader.pos, le, 0);
+    if (v) throw new CaptureOpenError(v.code, path, v.offset, v.message);
+  }
+  if (reader.available < len) throw truncated();
+  const problem = checkShb(reader.view, reader.pos, len, le, 0) ?? trailerProblem(reader.view, reader.pos, len, le, 0);
+  if (problem) throw new CaptureOpenError(problem.code, path, problem.offset, problem.message);
+  reader.skip(len);
+  const source = new PcapngSource(path, reader, le);
+  source.stats.bytesRead = len;
+  return source;
+}
+
+/** `pcapng_block_length_mismatch` when the trailing length of the block at `p` differs from `len`. */
+function trailerProblem(dv: DataView, p: number, len: number, le: boolean, base: number): BlockProblem | null {
+  const trailing = dv.getUint32(p + len - 4, le);
+  if (trailing === len) return null;
+  return {
+    code: 'pcapng_block_length_mismatch',
+    offset: base + p,
+    message: `Block lengths differ: ${len} at the start, ${trailing} at the end.`,
+  };
+}
+
+/** A pcapng file being read; see the module comment. */
+class PcapngSource implements FrameSource {
+  readonly format = 'pcapng' as const;
+  readonly stats: SourceStats = { frames: 0, bytesRead: 0, anomalyCounts: {}, anomalies: [], fault: null };
+  private iterated = false;
+  private closed = false;
+  /** interfaces of the current section, by id */
+  private ifaces: Iface[] = [];
+  private readonly ts: TsOut = { sec: 0, nsec: 0 };
+
+  constructor(
+    readonly path: string,
+    private readonly reader: ChunkReader,
+    /** byte order of the current section */
+    private le: boolean,
+  ) {}
+
+  /** Counts an anomaly; the first of each kind is also listed with its offset. */
+  anomaly(kind: string, offset: number, message: string): void {
+    const n = this.stats.anomalyCounts[kind] ?? 0;
+    this.stats.anomalyCounts[kind] = n + 1;
+    if (n === 0) this.stats.anomalies.push({ kind, offset, message });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.reader.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Frame> {
+    if (this.iterated) throw new Error(`${this.path}: a capture source can be iterated only once`);
+    this.iterated = true;
+    return this.frames();
+  }
+
+  private fault(p: BlockProblem): void {
+    this.stats.fault = { code: p.code, offset: p.offset, message: p.message };
+  }
+
+  private async *frames(): AsyncGenerator<Frame, void, undefined> {
+    const r = this.reader;
+    try {
+      for (;;) {
+        // Block header: type + length (+ byte-order magic for an SHB).
+        if (r.available < 12 && !(await r.ensure(12)) && r.available < 8) {
+          if (!this.closed && r.available > 0) {
+            this.fault({ code: 'pcapng_block_truncated', offset: r.offset, message: `The input ends inside a block header (${r.available} bytes).` });
+          }
+          return;
+        }
+        let dv = r.view;
+        let p = r.pos;
+        const at = r.offset;
+        const type = dv.getUint32(p, this.le);
+        if (type === BT_SHB) {
+          if (r.available < 12) {
+            this.fault({ code: 'pcapng_block_truncated', offset: at, message: `The input ends inside a Section Header Block (${r.available} bytes).` });
+            return;
+          }
+          const le = shbByteOrder(dv, p);
+          if (le === null) {
+            this.fault({ code: 'pcapng_byte_order_invalid', offset: at + 8, message: 'A Section Header Block has no valid byte-order magic.' });
+            return;
+          }
+          this.le = le;
+        }
+        const le = this.le;
+        const len = dv.getUint32(p + 4, le);
+        if (len < MIN_BLOCK_LENGTH || len % 4 !== 0 || len > MAX_BLOCK_LENGTH) {
+          this.fault({ code: 'pcapng_block_length_invalid', offset: at, message: `Block of type 0x${type.toString(16)} has invalid length ${len}.` });
+          return;
+        }
+        const size = r.size;
+        if ((size !== null && at + len > size) || (r.available < len && !(await r.ensure(len)))) {
+          if (this.closed) return;
+          this.fault({
+            code: 'pcapng_block_truncated',
+            offset: at,
+            message: `Block of type 0x${type.toString(16)} and length ${len} runs past the end of the input (${size ?? r.offset + r.available} bytes).`,
+          });
+          return;
+        }
+        dv = r.view;
+        p = r.pos;
+        const base = r.offset - p;
+        let frame: Frame | null = null;
+        let problem: BlockProblem | null = null;
+        switch (type) {
+          case BT_SHB:
+            problem = checkShb(dv, p, len, le, base);
+            this.ifaces = [];
+            break;
+          case BT_IDB: {
+            const res = parseIdb(dv, p, len, le, base);
+            if ('code' in res) problem = res;
+            else {
+              this.ifaces.push(res.iface);
+              for (const [kind, off, msg] of res.anomalies) this.anomaly(kind, off, msg);
+            }
+            break;
+          }
+          case BT_EPB:
+          case BT_PB: {
+            const min = type === BT_EPB ? MIN_EPB_LENGTH : MIN_PB_LENGTH;
+            if (len < min) {
+              problem = tooShort(type === BT_EPB ? 'Enhanced Packet' : 'Packet', min, len, at);
+              break;
+            }
+            const ifid = type === BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
+            const caplen = dv.getUint32(p + 20, le);
+            if (caplen > len - min) {
+              problem = {
+                code: 'pcapng_record_length_bogus',
+                offset: at + 20,
+                message: `Captured length ${caplen} runs past the block body (${len - min} bytes available).`,
+              };
+              break;
+            }
+            problem = walkOptions(dv, p + 28 + pad4(caplen), p + len - 4, le, base);
+            if (problem) break;
+            const iface = this.ifaces[ifid];
+            if (iface === undefined) {
+              this.anomaly('pcapng_interface_undefined', at + 8, `Packet names interface ${ifid}, but its section defines ${this.ifaces.length}; packet skipped.`);
+              break;
+            }
+            convertTs(iface, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), this.ts);
+            frame = {
+              tsSec: this.ts.sec,
+              tsNsec: this.ts.nsec,
+              linkType: iface.linkType,
+              caplen,
+              origLen: dv.getUint32(p + 24, le),
+              data: r.buf.subarray(p + 28, p + 28 + caplen),
+              index: 0,
+              interfaceId: ifid,
+            };
+            break;
+          }
+          case BT_SPB: {
+            if (len < MIN_SPB_LENGTH) {
+              problem = tooShort('Simple Packet', MIN_SPB_LENGTH, len, at);
+              break;
+            }
+            const iface = this.ifaces[0];
+            if (iface === undefined) {
+              this.anomaly('pcapng_interface_undefined', at, 'Simple Packet Block before any Interface Description Block in its section; packet skipped.');
+              break;
+            }
+            const origLen = dv.getUint32(p + 8, le);
+            let caplen = Math.min(len - MIN_SPB_LENGTH, origLen);
+            if (iface.snaplen > 0 && caplen > iface.snaplen) caplen = iface.snaplen;
+            this.anomaly('pcapng_spb_timestamp_absent', at, 'Simple Packet Blocks carry no timestamp; their frames have time 0.');
+            frame = {
+              tsSec: 0,
+              tsNsec: 0,
+              linkType: iface.linkType,
+              caplen,
+              origLen,
+              data: r.buf.subarray(p + 12, p + 12 + caplen),
+              index: 0,
+              interfaceId: 0,
+            };
+            break;
+          }
+          default:
+            if (!SKIPPED_BLOCK_TYPES.has(type)) {
+              this.anomaly('pcapng_block_unknown', at, `Block type 0x${type.toString(16).padStart(8, '0')} is unknown; skipped.`);
+            }
+        }
+        problem ??= trailerProblem(dv, p, len, le, base);
+        if (problem) {
+          this.fault(problem);
+          return;
+        }
+        r.skip(len);
+        this.stats.bytesRead = r.offset;
+        if (frame !== null) {
+          frame.index = ++this.stats.frames;
+          yield frame;
+        }
+      }
+    } catch (err) {
+      // I/O errors end the reading like damage does; anything else is a bug and propagates.
+      if (typeof (err as NodeJS.ErrnoException | null)?.code !== 'string') throw err;
+      if (this.closed) return;
+      this.fault({ code: 'file_read_error', offset: r.offset, message: `Reading stopped: ${err instanceof Error ? err.message : String(err)}.` });
+    } finally {
+      await this.close();
+    }
+  }
+}
