@@ -9,6 +9,12 @@
  * words 0..2 are zero (the family is in `ipVersion`, so ::a.b.c.d and a.b.c.d never collide).
  */
 export class PacketView {
+  // ---- frame ----
+  /** captured length in bytes (`data.length` given to decodeFrame) */
+  capLen = 0;
+  /** length of the frame on the wire in bytes, as given to decodeFrame (may exceed capLen: snaplen cut) */
+  origLen = 0;
+
   // ---- link layer ----
   /** LINKTYPE_* the frame was decoded with */
   linkType = 0;
@@ -58,7 +64,11 @@ export class PacketView {
   window = 0;
   /** transport header length in bytes (TCP data offset × 4; UDP 8) */
   transportHeaderLen = 0;
-  /** payload length in bytes as the IP/UDP length fields state it (not limited by caplen) */
+  /**
+   * payload length in bytes as the IP/UDP length fields state it (not limited by caplen). When the IP total
+   * length exceeds the frame on the wire (weird `ip_total_length_exceeds_frame`) or the UDP length exceeds
+   * the IP payload (`udp_length_exceeds_ip_payload`), it is bounded by the frame / IP payload instead.
+   */
   payloadLen = 0;
   /** byte offset of the transport payload in the frame */
   payloadOffset = 0;
@@ -66,7 +76,9 @@ export class PacketView {
   // ---- status ----
   /**
    * true when the captured bytes ended before the frame's declared lengths (snaplen cut); layers that were
-   * fully captured are still valid.
+   * fully captured are still valid. Set exactly when capLen < origLen; a header that was cut is then not
+   * decoded and the status names the deepest complete layer (NotIp when even the link or IP fixed header
+   * was cut). payloadLen / ipTotalLen still state the declared lengths.
    */
   truncated = false;
   /** soft anomaly for this frame (e.g. `ip_total_length_bogus`), or null; counted by the caller */
@@ -75,6 +87,7 @@ export class PacketView {
   error: DecodeError | null = null;
 
   reset(): void {
+    this.capLen = 0; this.origLen = 0;
     this.linkType = 0; this.vlanCount = 0; this.vlanOuter = -1; this.vlanInner = -1; this.etherType = 0;
     this.ipVersion = 0; this.ipOffset = 0; this.ipHeaderLen = 0; this.ipTotalLen = 0;
     this.src.fill(0); this.dst.fill(0); this.protocol = 0; this.ipId = 0; this.isFragment = false; this.fragOffset = 0;
