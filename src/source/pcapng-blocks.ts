@@ -1,25 +1,35 @@
 /**
  * pcapng block-level parsing helpers (draft-ietf-opsawg-pcapng, "PCAP Now Generic (pcapng) Capture
- * File Format"; section numbers below are those of draft -02 and later).
+ * File Format"; section numbers as in that draft: 3.1 block structure, 3.5 options, 4.1 SHB, 4.2 IDB,
+ * 4.3 EPB, 4.4 SPB, 4.5 NRB, 4.6 ISB, 4.7 DSB, 4.8 custom blocks, appendix A obsolete Packet Block; the
+ * block type codes are registered in its IANA considerations).
  *
  * Pure functions over a DataView of the reader's buffer: they never read past the block they are
  * given, and report damage as a `BlockProblem` instead of throwing.
  */
 
-/** Block type codes (section 10.1). */
+/** Section Header Block type (section 4.1); also the file's magic (0a 0d 0d 0a in either order). */
 export const BT_SHB = 0x0a0d0d0a;
+/** Interface Description Block type (section 4.2). */
 export const BT_IDB = 0x00000001;
-export const BT_PB = 0x00000002; // obsolete Packet Block (appendix A)
+/** Obsolete Packet Block type (appendix A). */
+export const BT_PB = 0x00000002;
+/** Simple Packet Block type (section 4.4). */
 export const BT_SPB = 0x00000003;
+/** Name Resolution Block type (section 4.5). */
 export const BT_NRB = 0x00000004;
+/** Interface Statistics Block type (section 4.6). */
 export const BT_ISB = 0x00000005;
+/** Enhanced Packet Block type (section 4.3). */
 export const BT_EPB = 0x00000006;
+/** Decryption Secrets Block type (section 4.7). */
 export const BT_DSB = 0x0000000a;
+/** Custom Block types, copiable and not copiable (section 4.8). */
 export const BT_CB = 0x00000bad;
 export const BT_DCB = 0x40000bad;
 
 /**
- * Block types that are valid but carry no frame for us: skipped silently. NRB, ISB, DSB, custom
+ * Block types that are registered but carry no frame for us: skipped silently. NRB, ISB, DSB, custom
  * (both kinds) and the other registered types (IRIG timestamp 7, ARINC 429 8, systemd journal
  * export 9). Anything else is counted as `pcapng_block_unknown`.
  */
@@ -30,11 +40,15 @@ export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** Smallest legal block length, bytes: type + length + trailing length. */
 export const MIN_BLOCK_LENGTH = 12;
-/** Smallest SHB, IDB, EPB, SPB, PB, bytes (fixed fields + 12 bytes of framing). */
+/** Smallest SHB, bytes: framing 12 + byte-order magic 4 + version 4 + section length 8. */
 export const MIN_SHB_LENGTH = 28;
+/** Smallest IDB, bytes: framing 12 + link type 2 + reserved 2 + snaplen 4. */
 export const MIN_IDB_LENGTH = 20;
+/** Smallest EPB, bytes: framing 12 + interface 4 + timestamp 8 + captured and original length 8. */
 export const MIN_EPB_LENGTH = 32;
+/** Smallest SPB, bytes: framing 12 + original length 4. */
 export const MIN_SPB_LENGTH = 16;
+/** Smallest obsolete PB, bytes: framing 12 + interface 2 + drops 2 + timestamp 8 + lengths 8. */
 export const MIN_PB_LENGTH = 32;
 /**
  * Largest block accepted, bytes: a 128 MiB packet (D-Bus) plus 128 KiB of options, as Wireshark's
@@ -42,7 +56,7 @@ export const MIN_PB_LENGTH = 32;
  */
 export const MAX_BLOCK_LENGTH = 128 * 1024 * 1024 + 131072 + MIN_EPB_LENGTH;
 
-/** Option codes used here (section 4.2 IDB options). */
+/** Option codes used here (section 3.5 opt_endofopt; section 4.2 IDB options). */
 const OPT_ENDOFOPT = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
@@ -92,12 +106,6 @@ export function walkOptions(
   return null;
 }
 
-/** SHB fields (section 4.1) once the byte order is known. */
-export interface ShbInfo {
-  major: number;
-  minor: number;
-}
-
 /**
  * Reads the byte-order magic of an SHB starting at `p` (12 bytes must be available).
  * @returns true (little-endian), false (big-endian) or null (not a byte-order magic)
@@ -110,8 +118,9 @@ export function shbByteOrder(dv: DataView, p: number): boolean | null {
 }
 
 /**
- * Checks the SHB version at `p` (16 bytes available): major 1 only (section 4.1: "a reader ... that
- * does not support the major version MUST NOT read the section").
+ * Checks the SHB version at `p` (16 bytes available): major 1 only; a reader must not read a section
+ * whose major version it does not know (sections 3.4, 4.1).
+ * @returns null, or `pcapng_version_unsupported` at the version field
  */
 export function shbVersionProblem(dv: DataView, p: number, le: boolean, base: number): BlockProblem | null {
   const major = dv.getUint16(p + 12, le);

@@ -5,14 +5,16 @@
  * consumer asks for the next frame) and yields one frame per packet block:
  *
  * - SHB (section 4.1): either byte order, any number of sections per file; interface ids restart per
- *   section; major version 1 only (`pcapng_version_unsupported` otherwise).
+ *   section; major version 1 only. The first section of another version makes the file unreadable
+ *   (`CaptureOpenError` `pcapng_version_unsupported`); a later one is skipped up to the next SHB, as
+ *   section 3.4 requires, and counted as anomaly `pcapng_version_unsupported`.
  * - IDB (4.2): link type, snaplen, `if_tsresol` (decimal and binary), `if_tsoffset`.
  * - EPB (4.3), SPB (4.4: no timestamp, interface 0, captured length = min(block body, original length,
  *   snaplen)), obsolete PB (appendix A, type 2).
  * - NRB, ISB, DSB, custom blocks and the other registered types are skipped; unregistered types are
  *   skipped and counted as `pcapng_block_unknown`.
  *
- * Counted anomalies (reading goes on): `pcapng_block_unknown`, `pcapng_interface_undefined` (packet
+ * Counted anomalies (reading goes on): `pcapng_version_unsupported` (later section skipped), `pcapng_block_unknown`, `pcapng_interface_undefined` (packet
  * naming an interface without IDB in its section: the packet is skipped), `pcapng_spb_timestamp_absent`
  * (SPB frames get tsSec = tsNsec = 0), `pcapng_tsresol_invalid`, `pcapng_tsoffset_invalid`.
  *
@@ -21,7 +23,7 @@
  * the block's fixed fields), `pcapng_block_truncated` (block runs past the end of the input),
  * `pcapng_block_length_mismatch` (trailing length differs), `pcapng_option_overrun` (at the option),
  * `pcapng_record_length_bogus` (captured length runs past the block body), `pcapng_byte_order_invalid`
- * and `pcapng_version_unsupported` (a later SHB), `file_read_error`.
+ * (a later SHB), `file_read_error`.
  */
 import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
@@ -116,6 +118,8 @@ class PcapngSource implements FrameSource {
   /** interfaces of the current section, by id */
   private ifaces: Iface[] = [];
   private readonly ts: TsOut = { sec: 0, nsec: 0 };
+  /** true inside a later section whose SHB version is unsupported (its blocks are skipped) */
+  private skipSection = false;
 
   constructor(
     readonly path: string,
@@ -195,11 +199,17 @@ class PcapngSource implements FrameSource {
         const base = r.offset - p;
         let frame: Frame | null = null;
         let problem: BlockProblem | null = null;
-        switch (type) {
-          case BT_SHB:
-            problem = checkShb(dv, p, len, le, base);
-            this.ifaces = [];
+        switch (this.skipSection && type !== BT_SHB ? -1 : type) {
+          case -1: // inside a section of an unsupported version: only the block framing is checked
             break;
+          case BT_SHB: {
+            this.ifaces = [];
+            const version = len >= MIN_SHB_LENGTH ? shbVersionProblem(dv, p, le, base) : null;
+            this.skipSection = version !== null;
+            if (version) this.anomaly(version.code, version.offset, `${version.message} The section is skipped.`);
+            else problem = checkShb(dv, p, len, le, base);
+            break;
+          }
           case BT_IDB: {
             const res = parseIdb(dv, p, len, le, base);
             if ('code' in res) problem = res;
