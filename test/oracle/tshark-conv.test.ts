@@ -1,0 +1,159 @@
+/**
+ * sepflow's flows agree with tshark's conversation tables (an independent implementation) on every shipped
+ * capture and every readable public capture: same conversations, same frames and bytes per direction.
+ *
+ * sepflow keeps flows apart by VLAN and by TCP connection reuse (a new SYN on a closed 5-tuple) where tshark's
+ * table does not, so our flows are summed per (protocol, endpoint pair) before comparing.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { Engine } from '../../src/engine.js';
+import { EMPTY_PROFILE } from '../../src/compliance/profile.js';
+import { openCapture } from '../../src/source/open.js';
+import type { FlowRecord } from '../../src/flow/record.js';
+import { describeSharedTshark, describeTshark, publicCapturesDir, repoRoot } from '../helpers/shared.js';
+import { sizeAgrees, tsharkConversations } from '../helpers/tshark.js';
+import { spawnSync } from 'node:child_process';
+
+/** Does tshark refuse to read the file: no frame listed at all? */
+function tsharkFails(file: string): boolean {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+  return r.stdout.trim() === '';
+}
+
+/**
+ * Public files our reader rejects at open (the exact code and offset are asserted in test/source); tshark
+ * rejects them too unless said otherwise.
+ */
+const REJECTED: Record<string, { code: string; tsharkReads?: string }> = {
+  'broken/libpcap-pcap-invalid-version-1.pcap': { code: 'pcap_version_unsupported' },
+  'broken/libpcap-pcapng-invalid-vers-1.pcapng': { code: 'pcapng_version_unsupported' },
+  'broken/libpcap-shb-option-too-long.pcapng': { code: 'pcapng_option_overrun' },
+  'broken/ndpi-fuzz-2021-10-13.pcap': {
+    code: 'pcap_version_unsupported',
+    tsharkReads: 'libpcap and Wireshark still read pcap 2.0-2.3 (caplen/len swapped); sepflow reads 2.4 only',
+  },
+};
+
+/** Files tshark refuses but sepflow reads (and why). */
+const TSHARK_REFUSES: Record<string, string> = {
+  'broken/libpcap-linktype-reserved-field-not-zero.pcap':
+    'draft-ietf-opsawg-pcap says readers MUST ignore the reserved link-type bits; sepflow masks them and counts pcap_linktype_reserved_nonzero (the file holds no packet)',
+};
+
+/**
+ * Files whose conversation table differs from tshark's, with the exact differences expected and why.
+ * The test fails if the differences change (a new one appears or a listed one disappears).
+ */
+const KNOWN_DIFFERENCES: Record<string, { why: string; problems: string[] }> = {
+  'app/ndpi-syslog.pcap': {
+    why: 'frames 26-31 are IPv6 tunnelled in IPv4 (protocol 41); tshark decodes the inner IPv6/UDP, sepflow does not decapsulate tunnels yet and counts them as other IP',
+    problems: ['tshark has udp 2001:470:6c:a1::2|38159 2001:470:765b::b15:22|514, sepflow has no such flow'],
+  },
+  'broken/zeek-tcp-truncated-header.pcap': {
+    why: "frame 1 is a SYN whose TCP options were cut by the 68-byte snaplen; tshark (and Zeek) drop it, sepflow decodes the complete 20-byte fixed header, counts it and marks the flow partial",
+    problems: [
+      'tcp 128.3.26.249|25 201.186.157.67|60827: frames A->B/B->A tshark 14/9, sepflow 14/10',
+      'tcp 128.3.26.249|25 201.186.157.67|60827: bytes A->B/B->A tshark 1281 bytes/638 bytes, sepflow 1281/712',
+    ],
+  },
+  'ip/tcpdump-ipv6-routing-header.pcap': {
+    why: "with a type-0 routing header tshark keys the conversation on an address from the routing header; sepflow uses the IPv6 header's own source/destination",
+    problems: [
+      'tshark has udp 2200::210:2:0:0:4|5642 2200::244:212:3fff:feae:22f7|5645, sepflow has no such flow',
+      'udp 2200::240:2:0:0:4|5642 2200::244:212:3fff:feae:22f7|5645: bytes A->B/B->A tshark 102 bytes/0 bytes, sepflow 86/0',
+      'sepflow has udp 2200::211:2:0:0:2|5642 2200::244:212:3fff:feae:22f7|5645, tshark has no such conversation',
+    ],
+  },
+};
+
+function listCaptures(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listCaptures(p));
+    else if (/\.(pcap|pcapng|cap)$/.test(name)) out.push(p);
+  }
+  return out.sort();
+}
+
+async function ourFlows(file: string): Promise<FlowRecord[]> {
+  const engine = new Engine(EMPTY_PROFILE);
+  await engine.consume(await openCapture(file));
+  return engine.result().records;
+}
+
+interface Dir { frames: number; bytes: number }
+function key(proto: string, h1: string, p1: number, h2: string, p2: number): string {
+  const a = `${h1}|${p1}`;
+  const b = `${h2}|${p2}`;
+  return `${proto} ${a < b ? a : b} ${a < b ? b : a}`;
+}
+
+async function compare(file: string, expectedProblems: string[] = []): Promise<void> {
+  const records = await ourFlows(file);
+  // sum our flows per endpoint pair, per direction (from the lexically smaller endpoint's side)
+  const ours = new Map<string, { fromSmall: Dir; fromLarge: Dir; small: string }>();
+  for (const r of records) {
+    const k = key(r.proto, r.origH, r.origP, r.respH, r.respP);
+    const origKey = `${r.origH}|${r.origP}`;
+    const respKey = `${r.respH}|${r.respP}`;
+    const small = origKey < respKey ? origKey : respKey;
+    let e = ours.get(k);
+    if (!e) ours.set(k, (e = { fromSmall: { frames: 0, bytes: 0 }, fromLarge: { frames: 0, bytes: 0 }, small }));
+    const origIsSmall = origKey === small;
+    const o = origIsSmall ? e.fromSmall : e.fromLarge;
+    const s = origIsSmall ? e.fromLarge : e.fromSmall;
+    o.frames += r.origPkts; o.bytes += r.origFrameBytes;
+    s.frames += r.respPkts; s.bytes += r.respFrameBytes;
+  }
+  const theirs = tsharkConversations(file);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const t of theirs) {
+    const k = key(t.proto, t.aHost, t.aPort, t.bHost, t.bPort);
+    seen.add(k);
+    const e = ours.get(k);
+    if (!e) { problems.push(`tshark has ${k}, sepflow has no such flow`); continue; }
+    const aIsSmall = `${t.aHost}|${t.aPort}` === e.small;
+    const ab = aIsSmall ? e.fromSmall : e.fromLarge;
+    const ba = aIsSmall ? e.fromLarge : e.fromSmall;
+    if (ab.frames !== t.framesAB || ba.frames !== t.framesBA) problems.push(`${k}: frames A->B/B->A tshark ${t.framesAB}/${t.framesBA}, sepflow ${ab.frames}/${ba.frames}`);
+    if (!sizeAgrees(ab.bytes, t.bytesAB) || !sizeAgrees(ba.bytes, t.bytesBA)) {
+      problems.push(`${k}: bytes A->B/B->A tshark ${t.bytesAB.value} ${t.bytesAB.unit}/${t.bytesBA.value} ${t.bytesBA.unit}, sepflow ${ab.bytes}/${ba.bytes}`);
+    }
+  }
+  for (const k of ours.keys()) if (!seen.has(k)) problems.push(`sepflow has ${k}, tshark has no such conversation`);
+  expect(problems, `${path.basename(file)} disagrees with tshark`).toEqual(expectedProblems);
+}
+
+describeTshark('flows agree with tshark conversation tables: shipped captures', () => {
+  const files = listCaptures(path.join(repoRoot, 'captures'));
+  it('ships at least one capture', () => expect(files.length).toBeGreaterThan(0));
+  for (const f of files) it(path.relative(repoRoot, f), () => compare(f));
+});
+
+describeSharedTshark('flows agree with tshark conversation tables: public captures', () => {
+  const files = listCaptures(publicCapturesDir);
+  for (const f of files) {
+    const rel = path.relative(publicCapturesDir, f);
+    const rej = REJECTED[rel];
+    const diff = KNOWN_DIFFERENCES[rel];
+    if (rej) {
+      it(`${rel}: rejected (${rej.code})${rej.tsharkReads ? `; tshark reads it: ${rej.tsharkReads}` : ', as by tshark'}`, async () => {
+        await expect(openCapture(f)).rejects.toMatchObject({ code: rej.code });
+        expect(tsharkFails(f)).toBe(!rej.tsharkReads);
+      });
+    } else if (TSHARK_REFUSES[rel]) {
+      it(`${rel}: tshark refuses it, sepflow reads it (${TSHARK_REFUSES[rel]})`, async () => {
+        expect(tsharkFails(f)).toBe(true);
+        expect((await ourFlows(f)).length).toBe(0);
+      });
+    } else if (diff) {
+      it(`${rel}: differs as documented (${diff.why})`, () => compare(f, diff.problems));
+    } else {
+      it(rel, () => compare(f));
+    }
+  }
+});
