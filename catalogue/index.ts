@@ -8,6 +8,7 @@
  * Importing this module throws a `CatalogueError` if the JSON is inconsistent, so a bad edit fails at
  * start-up (and in `test/catalogue`) rather than misclassifying traffic later.
  */
+import { z } from 'zod';
 import data from './sep-ports.json' with { type: 'json' };
 
 const ROLE_IDS = [
@@ -124,87 +125,79 @@ export class CatalogueError extends Error {
   }
 }
 
-const ENTRY_KEYS: readonly (keyof CatalogueEntry)[] = [
-  'id',
-  'seedRow',
-  'transport',
-  'ports',
-  'tls',
-  'purpose',
-  'purposeSeed',
-  'listeningProcess',
-  'initiators',
-  'responder',
-  'configurable',
-  'versions',
-  'localhostOnly',
-  'sameHostOnly',
-  'sameHostBasis',
-  'ephemeralInitiatorPorts',
-  'notes',
-];
 const VERSION_RE = /^\d+(\.\d+)*(\.x)?$/;
 const ROLE_SET: ReadonlySet<string> = new Set(ROLE_IDS);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-function isNonEmptyString(v: unknown): v is string {
-  return typeof v === 'string' && v.trim() !== '';
-}
-function isRole(v: unknown): v is Role {
-  return typeof v === 'string' && ROLE_SET.has(v);
-}
+
+const nonEmpty = (what: string) => z.string({ error: `${what} is empty or not a string` }).trim().min(1, `${what} is empty or not a string`);
+const role = (what: string) =>
+  z.string().refine((r) => ROLE_SET.has(r), { error: (iss) => `unknown ${what} role ${JSON.stringify(iss.input)} (roles: ${ROLE_IDS.join(', ')})` });
+const version = (k: string) =>
+  z.string().regex(VERSION_RE).nullable().catch((ctx) => {
+    throw new Error(`versions.${k} ${JSON.stringify(ctx.value)} is not null or a version like "14.0.1"`);
+  });
+
+/** The shape of one entry, checked with zod; cross-field rules follow in `checkEntry`. */
+const entrySchema = z.strictObject(
+  {
+    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'id is not a kebab-case string'),
+    seedRow: z.number().int().min(1).max(SEED_ROWS, `seedRow is not an integer in 1..${SEED_ROWS}`),
+    transport: z.enum(['tcp', 'udp'], 'transport is not "tcp" or "udp"'),
+    ports: z
+      .array(z.number().int().min(1).max(65535))
+      .min(1, 'ports is empty or not an array')
+      .refine((ps) => new Set(ps).size === ps.length, 'ports has duplicates'),
+    tls: z.boolean().nullable(),
+    purpose: nonEmpty('purpose'),
+    purposeSeed: nonEmpty('purposeSeed'),
+    listeningProcess: nonEmpty('listeningProcess'),
+    initiators: z
+      .array(role('initiator'))
+      .min(1, 'initiators is empty or not an array')
+      .refine((xs) => new Set(xs).size === xs.length, 'initiators has duplicates'),
+    responder: role('responder'),
+    configurable: z.boolean().nullable(),
+    versions: z.strictObject({ from: version('from'), until: version('until'), text: nonEmpty('versions.text') }),
+    localhostOnly: z.boolean(),
+    sameHostOnly: z.boolean(),
+    sameHostBasis: z.string().min(1).nullable(),
+    ephemeralInitiatorPorts: z.boolean(),
+    notes: z.array(z.string().min(1)),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field "${iss.keys[0]}"` : undefined) },
+);
 
 function checkEntry(raw: unknown, where: string): CatalogueEntry {
   const fail = (msg: string): never => {
     throw new CatalogueError(msg, where);
   };
   if (!isObject(raw)) return fail('entry is not an object');
-  for (const k of Object.keys(raw)) {
-    if (!(ENTRY_KEYS as readonly string[]).includes(k)) fail(`unknown field "${k}"`);
+  let parsed: z.infer<typeof entrySchema>;
+  try {
+    const r = entrySchema.safeParse(raw);
+    if (!r.success) {
+      const iss = r.error.issues[0];
+      const path = iss.path.join('.');
+      const ports = (raw as { ports?: unknown }).ports;
+      const msg =
+        iss.code === 'invalid_type' && iss.input === undefined
+          ? `missing field "${path}"`
+          : iss.path[0] === 'ports' && iss.path.length === 2 && Array.isArray(ports)
+            ? `port ${JSON.stringify(ports[iss.path[1] as number])} is not an integer in 1..65535`
+            : iss.message;
+      return fail(path && !msg.includes(path.split('.')[0]) ? `${path}: ${msg}` : msg);
+    }
+    parsed = r.data;
+  } catch (e) {
+    return fail((e as Error).message);
   }
-  for (const k of ENTRY_KEYS) {
-    if (!(k in raw)) fail(`missing field "${k}"`);
-  }
-  const e = raw;
-  if (!isNonEmptyString(e.id) || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(e.id)) fail(`id ${JSON.stringify(e.id)} is not a kebab-case string`);
-  if (typeof e.seedRow !== 'number' || !Number.isInteger(e.seedRow) || e.seedRow < 1 || e.seedRow > SEED_ROWS) {
-    fail(`seedRow ${JSON.stringify(e.seedRow)} is not an integer in 1..${SEED_ROWS}`);
-  }
-  if (e.transport !== 'tcp' && e.transport !== 'udp') fail(`transport ${JSON.stringify(e.transport)} is not "tcp" or "udp"`);
-  if (!Array.isArray(e.ports) || e.ports.length === 0) fail('ports is empty or not an array');
-  const ports = e.ports as unknown[];
-  for (const p of ports) {
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail(`port ${JSON.stringify(p)} is not an integer in 1..65535`);
-  }
-  if (new Set(ports).size !== ports.length) fail('ports has duplicates');
-  if (e.tls !== null && typeof e.tls !== 'boolean') fail('tls is not true, false or null');
-  for (const k of ['purpose', 'purposeSeed', 'listeningProcess'] as const) {
-    if (!isNonEmptyString(e[k])) fail(`${k} is empty or not a string`);
-  }
-  if (!Array.isArray(e.initiators) || e.initiators.length === 0) fail('initiators is empty or not an array');
-  for (const r of e.initiators as unknown[]) {
-    if (!isRole(r)) fail(`unknown initiator role ${JSON.stringify(r)} (roles: ${ROLE_IDS.join(', ')})`);
-  }
-  if (new Set(e.initiators as unknown[]).size !== (e.initiators as unknown[]).length) fail('initiators has duplicates');
-  if (!isRole(e.responder)) fail(`unknown responder role ${JSON.stringify(e.responder)} (roles: ${ROLE_IDS.join(', ')})`);
-  if (e.configurable !== null && typeof e.configurable !== 'boolean') fail('configurable is not true, false or null');
-  const v = e.versions;
-  if (!isObject(v)) return fail('versions is not an object');
-  for (const k of Object.keys(v)) if (k !== 'from' && k !== 'until' && k !== 'text') fail(`unknown field "versions.${k}"`);
-  for (const k of ['from', 'until'] as const) {
-    const s = v[k];
-    if (s !== null && (typeof s !== 'string' || !VERSION_RE.test(s))) fail(`versions.${k} ${JSON.stringify(s)} is not null or a version like "14.0.1"`);
-  }
-  if (!isNonEmptyString(v.text)) fail('versions.text is empty or not a string');
-  for (const k of ['localhostOnly', 'sameHostOnly', 'ephemeralInitiatorPorts'] as const) {
-    if (typeof e[k] !== 'boolean') fail(`${k} is not a boolean`);
-  }
-  if (e.localhostOnly === true && e.sameHostOnly !== true) fail('localhostOnly is true but sameHostOnly is false');
-  if (e.sameHostOnly === true && !isNonEmptyString(e.sameHostBasis)) fail('sameHostOnly is true but sameHostBasis is empty');
-  if (e.sameHostOnly === false && e.sameHostBasis !== null) fail('sameHostOnly is false but sameHostBasis is not null');
-  if (!Array.isArray(e.notes) || !(e.notes as unknown[]).every(isNonEmptyString)) fail('notes is not an array of non-empty strings');
+  const e = parsed;
+  if (e.localhostOnly && !e.sameHostOnly) fail('localhostOnly is true but sameHostOnly is false');
+  if (e.sameHostOnly && !e.sameHostBasis) fail('sameHostOnly is true but sameHostBasis is empty');
+  if (!e.sameHostOnly && e.sameHostBasis !== null) fail('sameHostOnly is false but sameHostBasis is not null');
   return e as unknown as CatalogueEntry;
 }
 
