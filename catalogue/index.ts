@@ -135,10 +135,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 const nonEmpty = (what: string) => z.string({ error: `${what} is empty or not a string` }).trim().min(1, `${what} is empty or not a string`);
 const role = (what: string) =>
   z.string().refine((r) => ROLE_SET.has(r), { error: (iss) => `unknown ${what} role ${JSON.stringify(iss.input)} (roles: ${ROLE_IDS.join(', ')})` });
-const version = (k: string) =>
-  z.string().regex(VERSION_RE).nullable().catch((ctx) => {
-    throw new Error(`versions.${k} ${JSON.stringify(ctx.value)} is not null or a version like "14.0.1"`);
-  });
+const version = (k: string) => {
+  const error = (iss: { input?: unknown }) => `versions.${k} ${JSON.stringify(iss.input)} is not null or a version like "14.0.1"`;
+  return z.string({ error }).regex(VERSION_RE, { error }).nullable();
+};
 
 /** The shape of one entry, checked with zod; cross-field rules follow in `checkEntry`. */
 const entrySchema = z.strictObject(
@@ -175,10 +175,8 @@ function checkEntry(raw: unknown, where: string): CatalogueEntry {
     throw new CatalogueError(msg, where);
   };
   if (!isObject(raw)) return fail('entry is not an object');
-  let parsed: z.infer<typeof entrySchema>;
-  try {
-    const r = entrySchema.safeParse(raw);
-    if (!r.success) {
+  const r = entrySchema.safeParse(raw);
+  if (!r.success) {
       const iss = r.error.issues[0];
       const path = iss.path.join('.');
       const ports = (raw as { ports?: unknown }).ports;
@@ -189,12 +187,8 @@ function checkEntry(raw: unknown, where: string): CatalogueEntry {
             ? `port ${JSON.stringify(ports[iss.path[1] as number])} is not an integer in 1..65535`
             : iss.message;
       return fail(path && !msg.includes(path.split('.')[0]) ? `${path}: ${msg}` : msg);
-    }
-    parsed = r.data;
-  } catch (e) {
-    return fail((e as Error).message);
   }
-  const e = parsed;
+  const e = r.data;
   if (e.localhostOnly && !e.sameHostOnly) fail('localhostOnly is true but sameHostOnly is false');
   if (e.sameHostOnly && !e.sameHostBasis) fail('sameHostOnly is true but sameHostBasis is empty');
   if (!e.sameHostOnly && e.sameHostBasis !== null) fail('sameHostOnly is false but sameHostBasis is not null');
