@@ -177,16 +177,16 @@ function checkEntry(raw: unknown, where: string): CatalogueEntry {
   if (!isObject(raw)) return fail('entry is not an object');
   const r = entrySchema.safeParse(raw);
   if (!r.success) {
-      const iss = r.error.issues[0];
-      const path = iss.path.join('.');
-      const ports = (raw as { ports?: unknown }).ports;
-      const msg =
-        iss.code === 'invalid_type' && iss.input === undefined
-          ? `missing field "${path}"`
-          : iss.path[0] === 'ports' && iss.path.length === 2 && Array.isArray(ports)
-            ? `port ${JSON.stringify(ports[iss.path[1] as number])} is not an integer in 1..65535`
-            : iss.message;
-      return fail(path && !msg.includes(path.split('.')[0]) ? `${path}: ${msg}` : msg);
+    const iss = r.error.issues[0];
+    const path = iss.path.join('.');
+    const ports = (raw as { ports?: unknown }).ports;
+    const msg =
+      iss.code === 'invalid_type' && iss.input === undefined
+        ? `missing field "${path}"`
+        : iss.path[0] === 'ports' && iss.path.length === 2 && Array.isArray(ports)
+          ? `port ${JSON.stringify(ports[iss.path[1] as number])} is not an integer in 1..65535`
+          : iss.message;
+    return fail(path && !msg.includes(path.split('.')[0]) ? `${path}: ${msg}` : msg);
   }
   const e = r.data;
   if (e.localhostOnly && !e.sameHostOnly) fail('localhostOnly is true but sameHostOnly is false');
