@@ -10,10 +10,14 @@ import { decodeFrame } from '../dissectors/index.js';
 import type { CaptureFault, Frame, FrameSource } from './source/frame.js';
 import { FlowTable } from './flow/table.js';
 import { toRecord, type FlowRecord } from './flow/record.js';
-import { classifyFlow, type Classification } from './compliance/classify.js';
+import type { Classification } from './compliance/classify.js';
+import type { EvidenceQuality } from './compliance/evidence.js';
+import type { Expectation } from './compliance/expected.js';
+import { judge } from './compliance/judge.js';
+import type { HostRow } from './compliance/matrix.js';
 import type { SiteProfile } from './compliance/profile.js';
-import { buildHosts, type HostInfo } from './compliance/roles.js';
-import { evaluate, type Finding } from './compliance/rules.js';
+import type { HostInfo } from './compliance/roles.js';
+import type { Finding } from './compliance/rules.js';
 import { ServiceIndex } from './compliance/services.js';
 
 /** What one input file contributed. */
@@ -59,6 +63,9 @@ export interface AnalysisResult {
   classes: Map<string, Classification>;
   hosts: Map<string, HostInfo>;
   findings: Finding[];
+  evidence: EvidenceQuality;
+  expectations: Expectation[];
+  matrix: HostRow[];
   profile: SiteProfile;
 }
 
@@ -139,17 +146,8 @@ export class Engine {
   /** Builds records, hosts, classifications and findings from everything fed so far (pure w.r.t. the engine). */
   result(): AnalysisResult {
     const records = this.table.flows().map(toRecord);
-    const hosts = buildHosts(records, this.services, this.profile);
-    const classes = new Map<string, Classification>();
-    for (const r of records) classes.set(r.uid, classifyFlow(r, this.services, hosts));
-    const findings = evaluate({
-      records,
-      classes,
-      hosts,
-      profile: this.profile,
-      services: this.services,
-      captureSeconds: Math.max(0, this.lastTs - this.firstTs),
-    });
+    const j = judge({ records, services: this.services, profile: this.profile, captureSeconds: Math.max(0, this.lastTs - this.firstTs) });
+    const { hosts, classes, findings } = j;
     return {
       files: this.files.slice(),
       counters: structuredClone(this.counters),
@@ -159,6 +157,9 @@ export class Engine {
       classes,
       hosts,
       findings,
+      evidence: j.evidence,
+      expectations: j.expectations,
+      matrix: j.matrix,
       profile: this.profile,
     };
   }

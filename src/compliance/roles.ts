@@ -14,7 +14,7 @@
  */
 import type { Role } from '../../catalogue/index.js';
 import type { FlowRecord } from '../flow/record.js';
-import { declaredRoles, type SiteProfile } from './profile.js';
+import { declaredHosts, declaredRoles, type SiteProfile } from './profile.js';
 import type { ServiceIndex } from './services.js';
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -30,6 +30,8 @@ export interface InferredRole {
 
 export interface HostInfo {
   address: string;
+  /** host name from the capture's name resolution (pcapng NRB), or null */
+  name: string | null;
   /** roles the site profile declares for it */
   declared: Role[];
   /** roles inferred from the traffic (also computed for declared hosts, to spot contradictions later) */
@@ -71,13 +73,19 @@ class Evidence {
  * Builds the host table: every address seen in a flow, with declared and inferred roles.
  * @returns hosts keyed by address text, in first-seen order
  */
-export function buildHosts(records: readonly FlowRecord[], services: ServiceIndex, profile: SiteProfile): Map<string, HostInfo> {
+export function buildHosts(
+  records: readonly FlowRecord[],
+  services: ServiceIndex,
+  profile: SiteProfile,
+  names: ReadonlyMap<string, string> = new Map(),
+): Map<string, HostInfo> {
   const hosts = new Map<string, HostInfo>();
   const host = (a: string, ts: number): HostInfo => {
     let h = hosts.get(a);
     if (!h) {
-      const declared = declaredRoles(profile, a);
-      hosts.set(a, (h = { address: a, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts }));
+      const name = names.get(a) ?? null;
+      const declared = declaredRoles(profile, a, name);
+      hosts.set(a, (h = { address: a, name, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts }));
     }
     return h;
   };
@@ -87,6 +95,11 @@ export function buildHosts(records: readonly FlowRecord[], services: ServiceInde
     o.pktsOut += r.origPkts; o.pktsIn += r.respPkts; o.bytesOut += r.origFrameBytes; o.bytesIn += r.respFrameBytes;
     s.pktsOut += r.respPkts; s.pktsIn += r.origPkts; s.bytesOut += r.respFrameBytes; s.bytesIn += r.origFrameBytes;
     for (const h of [o, s]) { h.firstTs = Math.min(h.firstTs, r.ts); h.lastTs = Math.max(h.lastTs, r.lastTs); }
+  }
+
+  // declared single hosts the capture never saw still get a row (their expected flows are then absent)
+  for (const role of profile.roles.keys()) {
+    for (const a of declaredHosts(profile, role)) if (!hosts.has(a)) host(a, 0);
   }
 
   const ev = new Map<string, Evidence>();
@@ -120,19 +133,26 @@ export function buildHosts(records: readonly FlowRecord[], services: ServiceInde
     const ans = answered(r);
     const toManager = isManager(r.respH);
     const fromManager = isManager(r.origH);
+    const P = `${r.proto.toUpperCase()} ${r.respP}`;
     for (const id of ids) {
       if (toManager && (id === 'client-http' || id === 'client-https')) {
-        evOf(r.origH).add('client', r.uid, r.respH, ans, `talks to manager ${r.respH} on ${r.proto.toUpperCase()} ${r.respP} (${id})`);
-      } else if (toManager && id === 'sepm-https') {
-        if (!isManager(r.origH)) evOf(r.origH).add('console', r.uid, r.respH, ans, `logs in to manager ${r.respH} on TCP ${r.respP}`);
+        evOf(r.origH).add('client', r.uid, r.respH, ans, `talks to manager ${r.respH} on ${P} (${id})`);
+      } else if (toManager && (id === 'sepm-https' || id === 'web-console-http')) {
+        if (!isManager(r.origH)) evOf(r.origH).add('console', r.uid, r.respH, ans, `opens the console port ${P} of manager ${r.respH} (${id})`);
+      } else if (toManager && id === 'reporting-console') {
+        evOf(r.origH).add('reporting_console', r.uid, r.respH, ans, `opens the reporting console port ${P} of manager ${r.respH}`);
+      } else if (toManager && id === 'web-services-api') {
+        evOf(r.origH).add('rmm', r.uid, r.respH, ans, `uses the web services API ${P} of manager ${r.respH}`);
       } else if (fromManager && id === 'remote-sql') {
-        evOf(r.respH).add('sql', r.uid, r.origH, ans, `manager ${r.origH} reaches it on TCP ${r.respP} (SQL Server)`);
+        evOf(r.respH).add('sql', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (SQL Server)`);
       } else if (fromManager && (id === 'push-windows-tcp' || id === 'push-windows-udp')) {
-        evOf(r.respH).add('client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${r.proto.toUpperCase()} ${r.respP} (Windows push deployment)`);
+        evOf(r.respH).add('client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Windows push deployment)`);
       } else if (fromManager && id === 'push-mac-ssh') {
-        evOf(r.respH).add('mac_client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on TCP ${r.respP} (Mac push deployment)`);
+        evOf(r.respH).add('mac_client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Mac push deployment)`);
       } else if (fromManager && id === 'syslog') {
-        evOf(r.respH).add('syslog', r.uid, r.origH, true, `manager ${r.origH} sends it syslog on UDP ${r.respP}`);
+        evOf(r.respH).add('syslog', r.uid, r.origH, true, `manager ${r.origH} sends it syslog on ${P}`);
+      } else if (fromManager && (id === 'content-analysis-http' || id === 'content-analysis-https')) {
+        evOf(r.respH).add('content_analysis', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Content Analysis)`);
       }
     }
   }

@@ -1,14 +1,21 @@
 /**
- * Compliance rules: pure functions from (flow records, classifications, hosts, site profile) to findings.
+ * Compliance rules: pure functions from (flow records, classifications, hosts, site profile, evidence
+ * quality, expectations) to findings.
  *
  * Every rule has a stable id, a severity, a one-sentence explanation per finding, the vendor-table row it
  * rests on (`seedRow`, rows of ../shared/reference/sep-ports.md) and the flows it rests on (uids).
- * Findings about the same thing (one service on one host) are merged: their `hosts` list the peers, so a
- * remediation line covers every client at once.
+ * Findings about the same thing (one service on one host) are merged: their `hosts` list the peers, and a
+ * blocked service gets one remediation line for all its sources (summarised to the site's declared
+ * networks where they cover them).
+ * A finding that the capture cannot prove (one-sided span, capture shorter than the heartbeat, drops)
+ * carries `inconclusive` with the reason, has severity `info`, and never fails a run (`--fail-on`).
  */
+import ipaddr from 'ipaddr.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
-import { declaredHosts, type SiteProfile } from './profile.js';
+import type { EvidenceQuality } from './evidence.js';
+import { blockedStatus, type Expectation } from './expected.js';
+import { isIgnored, specMatches, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import type { Service, ServiceIndex } from './services.js';
 import { versionInRange } from './version.js';
@@ -35,13 +42,15 @@ export interface Finding {
   flows: string[];
   /** the addresses concerned: for merged findings, the initiators (sources) first, then the responder */
   hosts: string[];
-  /** firewall-style line that would allow the traffic, for blocked services */
+  /** firewall-style line that would allow (or block) the traffic */
   remediation?: string;
   /** first / last attempt time (seconds since the epoch) for blocked services */
   firstTs?: number;
   lastTs?: number;
   /** connection attempts seen (SYNs without ACK, counting retries) for blocked services */
   attempts?: number;
+  /** why the capture cannot prove this finding; set only on inconclusive findings (severity info) */
+  inconclusive?: string;
 }
 
 /** Everything a rule may look at. */
@@ -51,33 +60,33 @@ export interface RuleContext {
   hosts: ReadonlyMap<string, HostInfo>;
   profile: SiteProfile;
   services: ServiceIndex;
-  /** capture span in seconds (last packet − first packet) */
-  captureSeconds: number;
+  evidence: EvidenceQuality;
+  expectations: readonly Expectation[];
 }
 
 /** A rule: a stable id and a pure function. */
 export interface Rule {
   id: string;
-  /** what it checks, for `--help` and the README */
+  /** what it checks, for the README */
   description: string;
   run(ctx: RuleContext): Finding[];
 }
 
-/** Default heartbeat interval of SEP clients in seconds (vendor knowledge base: 5 minutes; likely, not certain). */
-export const DEFAULT_HEARTBEAT_SECONDS = 300;
-
 const tp = (r: FlowRecord) => r.proto.toUpperCase();
+const uniq = (xs: string[]) => [...new Set(xs)];
+const svcText = (s: Service) => s.entry.id;
 
 function isLoopback(a: string): boolean {
   return a.startsWith('127.') || a === '::1';
 }
 
+/** Flows the rules may look at: not ignored by the site policy, not a host talking to itself. */
+function considered(ctx: RuleContext): FlowRecord[] {
+  return ctx.records.filter((r) => r.origH !== r.respH && !isIgnored(ctx.profile, r.respP, r.origH, r.respH));
+}
+
 /** Groups flows by a key and builds one merged finding per group. */
-function grouped(
-  flows: FlowRecord[],
-  key: (r: FlowRecord) => string,
-  build: (group: FlowRecord[]) => Finding,
-): Finding[] {
+function grouped(flows: FlowRecord[], key: (r: FlowRecord) => string, build: (group: FlowRecord[]) => Finding): Finding[] {
   const groups = new Map<string, FlowRecord[]>();
   for (const r of flows) {
     const k = key(r);
@@ -88,44 +97,96 @@ function grouped(
   return [...groups.values()].map(build);
 }
 
-const uniq = (xs: string[]) => [...new Set(xs)];
-const svcText = (s: Service) => s.entry.id;
+/**
+ * Summarises source addresses for a firewall rule: the site's declared networks (of any role) that contain
+ * them, plus any address no declared network covers.
+ * @returns e.g. "10.1.2.0/24, 10.9.9.9"
+ */
+export function summariseSources(addresses: string[], profile: SiteProfile): string {
+  const nets: string[] = [];
+  const loose: string[] = [];
+  for (const a of addresses) {
+    let covered: string | null = null;
+    for (const specs of profile.roles.values()) {
+      for (const s of specs) {
+        if (s.range && s.range[1] < (s.range[0].kind() === 'ipv4' ? 32 : 128) && specMatches(s, a)) {
+          covered = s.text;
+          break;
+        }
+      }
+      if (covered) break;
+    }
+    if (covered) nets.push(covered);
+    else loose.push(a);
+  }
+  return [...uniq(nets), ...uniq(loose).sort(compareAddresses)].join(', ');
+}
 
-function blockedRule(id: 'blocked-dropped' | 'blocked-refused', states: string[], verb: (many: boolean) => string): Rule {
+function compareAddresses(a: string, b: string): number {
+  try {
+    const x = ipaddr.parse(a).toByteArray();
+    const y = ipaddr.parse(b).toByteArray();
+    if (x.length !== y.length) return x.length - y.length;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  } catch {
+    return a.localeCompare(b);
+  }
+}
+
+const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) => string; why: string }> = {
+  'blocked-dropped': {
+    description: 'connection attempts to a SEP service that were never answered (conn_state S0/RSTOS0/SH: SYNs dropped by a firewall, or the host is down)',
+    verb: () => 'could not reach',
+    why: 'no answer to the SYNs',
+  },
+  'blocked-refused': {
+    description: 'connection attempts to a SEP service refused with a RST (conn_state REJ) or an ICMP port-unreachable / administratively-prohibited error',
+    verb: (many) => (many ? 'were refused by' : 'was refused by'),
+    why: 'refused',
+  },
+  'blocked-half-open': {
+    description: "connections to a SEP service whose SYN was answered but the originator's ACK never seen (asymmetric routing, or a firewall dropping the return path)",
+    verb: () => 'never completed the handshake with',
+    why: 'the SYN-ACK was never acknowledged',
+  },
+};
+
+function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open'): Rule {
+  const text = BLOCKED_TEXT[id];
   return {
     id,
-    description:
-      id === 'blocked-dropped'
-        ? 'connection attempts to a SEP service that were never answered (conn_state S0/RSTOS0: SYNs dropped by a firewall, or host down)'
-        : 'connection attempts to a SEP service refused with a RST (conn_state REJ: port closed or firewall reject)',
+    description: text.description,
     run(ctx) {
-      const anyAnswered = ctx.records.some((r) => r.respPkts > 0);
-      const hits = ctx.records.filter(
-        (r) => r.proto === 'tcp' && states.includes(r.connState) && ctx.classes.get(r.uid)?.service && r.origH !== r.respH,
-      );
-      return grouped(hits, (r) => `${r.respH}|${r.respP}`, (g) => {
-        const s = ctx.classes.get(g[0].uid)!.service!;
-        const sources = uniq(g.map((r) => r.origH));
+      const flows = considered(ctx).filter((r) => (ctx.classes.get(r.uid)?.candidates.length ?? 0) > 0);
+      // a source that also has a working flow to the same service is not blocked (a transient retry)
+      const ok = new Set(flows.filter((r) => answered(r) && blockedStatus(r) === null).map((r) => `${r.origH}|${r.respH}|${r.proto}|${r.respP}`));
+      const hits = flows.filter((r) => blockedStatus(r) === id && !ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`));
+      return grouped(hits, (r) => `${r.respH}|${r.proto}|${r.respP}`, (g) => {
+        const c = ctx.classes.get(g[0].uid)!;
+        const s = c.service ?? c.candidates[0];
+        const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
         const attempts = g.reduce((n, r) => n + Math.max(1, r.origSyns), 0);
         const first = Math.min(...g.map((r) => r.ts));
         const last = Math.max(...g.map((r) => r.lastTs));
-        const inconclusive = id === 'blocked-dropped' && !anyAnswered;
-        return {
+        const inconclusive = id === 'blocked-dropped' && ctx.evidence.sidedness === 'one-sided' ? ctx.evidence.caveats[0] : undefined;
+        const f: Finding = {
           rule: id,
-          severity: inconclusive ? 'info' : 'high',
+          severity: inconclusive ? 'info' : id === 'blocked-half-open' ? 'medium' : 'high',
           message:
-            `${sources.join(', ')} ${verb(sources.length > 1)} ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): ` +
-            `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}` +
-            (inconclusive ? '; inconclusive: the capture holds no packet in any answering direction, so the span port may see one direction only' : ''),
+            `${sources.join(', ')} ${text.verb(sources.length > 1)} ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): ` +
+            `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}, ${text.why}`,
           seedRow: s.entry.seedRow,
           service: s.entry.id,
           flows: g.map((r) => r.uid),
           hosts: [...sources, g[0].respH],
-          remediation: `allow ${sources.join(', ')} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
+          remediation: `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
           firstTs: first,
           lastTs: last,
           attempts,
         };
+        if (inconclusive) f.inconclusive = inconclusive;
+        return f;
       });
     },
   };
@@ -135,14 +196,14 @@ const localhostOnly: Rule = {
   id: 'localhost-only-port-exposed',
   description: 'a service that only the manager itself may use (process launcher 8447, server control 8765, RMI registry 1100, embedded database 2638) seen between two hosts on the wire',
   run(ctx) {
-    const hits = ctx.records.filter((r) => {
+    const hits = considered(ctx).filter((r) => {
       const c = ctx.classes.get(r.uid);
-      return c?.candidates.some((s) => s.entry.sameHostOnly) && r.origH !== r.respH && !isLoopback(r.origH) && !isLoopback(r.respH);
+      return c?.candidates.some((s) => s.entry.sameHostOnly) && !isLoopback(r.origH) && !isLoopback(r.respH);
     });
     return grouped(hits, (r) => `${r.respH}|${r.respP}|${r.proto}`, (g) => {
       const s = ctx.classes.get(g[0].uid)!.candidates.find((x) => x.entry.sameHostOnly)!;
       const ans = g.some(answered);
-      const sources = uniq(g.map((r) => r.origH));
+      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
       return {
         rule: 'localhost-only-port-exposed',
         severity: ans ? 'high' : 'medium',
@@ -164,7 +225,7 @@ const reversedDirection: Rule = {
   id: 'reversed-direction',
   description: 'a SEP service opened in the wrong direction (its listener side initiated, e.g. a manager connecting to a client on the client port)',
   run(ctx) {
-    const hits = ctx.records.filter((r) => ctx.classes.get(r.uid)?.fit === 'reversed');
+    const hits = considered(ctx).filter((r) => ctx.classes.get(r.uid)?.fit === 'reversed');
     return grouped(hits, (r) => `${r.origH}|${r.respH}|${r.respP}`, (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
@@ -189,9 +250,9 @@ const wrongRole: Rule = {
   description: 'a SEP service used between hosts whose roles do not fit it (client to client on SEP ports, a non-console to 8443, a non-manager to SQL 1433)',
   run(ctx) {
     const declaring = ctx.profile.roles.size > 0;
-    const hits = ctx.records.filter((r) => {
+    const hits = considered(ctx).filter((r) => {
       const c = ctx.classes.get(r.uid);
-      if (!c?.service || r.origH === r.respH) return false;
+      if (!c?.service) return false;
       if (c.candidates.some((s) => s.entry.sameHostOnly)) return false; // reported by localhost-only-port-exposed
       if (c.fit === 'wrong-role') return true;
       // an undeclared initiator reaching a declared responder on an administrative service
@@ -215,19 +276,53 @@ const wrongRole: Rule = {
   },
 };
 
+/** Roles inferred from what a host answers: a declared host without them contradicts its declaration. */
+const SERVER_ROLES = new Set(['sepm', 'gup', 'sql']);
+
+const roleContradiction: Rule = {
+  id: 'role-contradiction',
+  description: "a declared host whose traffic says it has another role (a declared client that answers the manager's client port for others, an undeclared GUP, SQL Server or manager)",
+  run(ctx) {
+    const out: Finding[] = [];
+    for (const h of ctx.hosts.values()) {
+      if (h.declared.length === 0 || isIgnored(ctx.profile, -1, h.address, h.address)) continue;
+      for (const i of h.inferred) {
+        if (!SERVER_ROLES.has(i.role) || h.declared.includes(i.role) || i.confidence === 'low') continue;
+        // a GUP is a client that also caches content: declared client + answers 2967 is an undeclared GUP
+        const severity = i.role === 'gup' && h.declared.includes('client') ? 'low' : 'medium';
+        out.push({
+          rule: 'role-contradiction',
+          severity,
+          message: `${h.address} is declared ${h.declared.join('/')} but ${i.basis}, which makes it a ${i.role} (${i.confidence} confidence)`,
+          seedRow: null,
+          service: null,
+          flows: i.flows,
+          hosts: [h.address],
+        });
+      }
+    }
+    return out;
+  },
+};
+
 const versionInapplicable: Rule = {
   id: 'version-inapplicable-port',
-  description: "a SEP port in use that the site's SEP version does not use (e.g. 8444 on 14.x, 2968 before 14.2)",
+  description: "a SEP port in use that the site's SEP version does not use (8444 on 14.x; 2968, 8081/8082 and mobile/cloud 443 before their versions)",
   run(ctx) {
     const v = ctx.profile.sepVersion;
     if (!v) return [];
-    const hits = ctx.records.filter((r) => {
+    const inRange = (s: Service) => versionInRange(v, s.entry.versions.from, s.entry.versions.until);
+    const hits = considered(ctx).filter((r) => {
       const c = ctx.classes.get(r.uid);
-      return !!c && c.candidates.length > 0 && !c.candidates.some((s) => versionInRange(v, s.entry.versions.from, s.entry.versions.until));
+      if (!c || c.candidates.length === 0) return false;
+      // when the roles pin the service down, judge that one; else flag only if no candidate applies
+      if (c.service && c.fit === 'expected' && ctx.hosts.get(r.origH)?.roles.length && ctx.hosts.get(r.respH)?.roles.length) return !inRange(c.service);
+      return !c.candidates.some(inRange);
     });
     return grouped(hits, (r) => `${r.respH}|${r.respP}|${r.proto}`, (g) => {
-      const s = ctx.classes.get(g[0].uid)!.candidates[0];
-      const sources = uniq(g.map((r) => r.origH));
+      const c = ctx.classes.get(g[0].uid)!;
+      const s = c.service && !inRange(c.service) ? c.service : c.candidates.find((x) => !inRange(x))!;
+      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
       return {
         rule: 'version-inapplicable-port',
         severity: 'medium',
@@ -246,10 +341,10 @@ const plaintext: Rule = {
   description: 'client to manager traffic over plain HTTP (8014) where the site policy requires HTTPS',
   run(ctx) {
     if (ctx.profile.policy.clientTransport !== 'https') return [];
-    const hits = ctx.records.filter((r) => ctx.classes.get(r.uid)?.service?.entry.id === 'client-http');
+    const hits = considered(ctx).filter((r) => ctx.classes.get(r.uid)?.service?.entry.id === 'client-http');
     return grouped(hits, (r) => `${r.respH}|${r.respP}`, (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
-      const sources = uniq(g.map((r) => r.origH));
+      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
       return {
         rule: 'plaintext-where-https-required',
         severity: 'medium',
@@ -258,6 +353,7 @@ const plaintext: Rule = {
         service: s.entry.id,
         flows: g.map((r) => r.uid),
         hosts: [...sources, g[0].respH],
+        remediation: `move clients to HTTPS (TCP ${ctx.services.byId('client-https')!.ports.join('/')}) and block TCP ${g[0].respP} to ${g[0].respH}`,
       };
     });
   },
@@ -265,17 +361,22 @@ const plaintext: Rule = {
 
 const unlisted: Rule = {
   id: 'unlisted-port',
-  description: 'a declared SEP host answering on a port outside the SEP catalogue (medium), or opening one (low)',
+  description: 'a SEP manager (declared or inferred) or other declared SEP host answering on a port outside the SEP catalogue (medium), or a declared SEP host opening one (low); ephemeral initiator ports are never judged',
   run(ctx) {
-    const declared = (a: string) => (ctx.hosts.get(a)?.declared.length ?? 0) > 0;
-    const hits = ctx.records.filter((r) => !ctx.classes.get(r.uid)?.service && r.origH !== r.respH && (declared(r.respH) || declared(r.origH)));
-    const asResponder = hits.filter((r) => declared(r.respH) && answered(r) && !r.initiatorInferred);
-    const asInitiator = hits.filter((r) => declared(r.origH) && !asResponder.includes(r));
+    const sepHost = (a: string) => {
+      const h = ctx.hosts.get(a);
+      return !!h && (h.declared.length > 0 || h.roles.includes('sepm'));
+    };
+    const hits = considered(ctx).filter((r) => !ctx.classes.get(r.uid)?.candidates.length && (sepHost(r.respH) || sepHost(r.origH)));
+    // only flows whose direction was seen (a SYN) are judged by their responder port: a mid-stream flow's
+    // "responder port" may be an ephemeral port
+    const asResponder = hits.filter((r) => sepHost(r.respH) && answered(r) && !r.initiatorInferred);
+    const asInitiator = hits.filter((r) => !asResponder.includes(r) && ctx.hosts.get(r.origH)?.declared.length && !r.initiatorInferred);
     const mk = (g: FlowRecord[], side: 'resp' | 'orig'): Finding => {
       const r = g[0];
       const host = side === 'resp' ? r.respH : r.origH;
-      const peers = uniq(g.map((x) => (side === 'resp' ? x.origH : x.respH)));
-      return {
+      const peers = uniq(g.map((x) => (side === 'resp' ? x.origH : x.respH))).sort(compareAddresses);
+      const f: Finding = {
         rule: 'unlisted-port',
         severity: side === 'resp' ? 'medium' : 'low',
         message:
@@ -287,6 +388,8 @@ const unlisted: Rule = {
         flows: g.map((x) => x.uid),
         hosts: side === 'resp' ? [...peers, host] : [host, ...peers],
       };
+      if (side === 'resp') f.remediation = `close or firewall ${tp(r)} ${r.respP} on ${host} unless the site needs it (then list it in policy.ignore.ports)`;
+      return f;
     };
     return [
       ...grouped(asResponder, (r) => `${r.respH}|${r.proto}|${r.respP}`, (g) => mk(g, 'resp')),
@@ -297,67 +400,36 @@ const unlisted: Rule = {
 
 const expectedAbsent: Rule = {
   id: 'expected-flow-absent',
-  description: 'a declared client with no flow to any manager client port, a declared console with none to 8443, a declared remote SQL server the manager never reached',
+  description: 'an expected SEP flow (from roles, version and policy: client to manager, console to manager, manager to SQL/syslog, GUP, replication, push deployment) with no attempt at all in the capture; inconclusive when the capture could not have seen it',
   run(ctx) {
-    const out: Finding[] = [];
-    const short = ctx.captureSeconds < DEFAULT_HEARTBEAT_SECONDS;
-    const managers = [...ctx.hosts.values()].filter((h) => h.roles.includes('sepm')).map((h) => h.address);
-    const seenIn = (role: 'client' | 'console' | 'sql') => {
-      // declared single addresses, plus addresses seen in the capture that fall in a declared network
-      const hosts = new Set(declaredHosts(ctx.profile, role));
-      for (const h of ctx.hosts.values()) if (h.declared.includes(role)) hosts.add(h.address);
-      return [...hosts];
-    };
-    const svcBy = (id: string) => ctx.services.byId(id)!;
-    const clientIds =
-      ctx.profile.policy.clientTransport === 'http' ? ['client-http'] : ctx.profile.policy.clientTransport === 'https' ? ['client-https'] : ['client-http', 'client-https'];
-    const check = (role: 'client' | 'console' | 'sql', ids: string[], fromRole: boolean) => {
-      for (const a of seenIn(role)) {
-        const has = ctx.records.some((r) => {
-          const id = ctx.classes.get(r.uid)?.service?.entry.id;
-          if (!id || !ids.includes(id)) return false;
-          return fromRole ? r.origH === a && managers.includes(r.respH) : r.respH === a && managers.includes(r.origH);
-        });
-        if (has) continue;
-        const s = svcBy(ids[0]);
-        const ports = ids.map((id) => `TCP ${svcBy(id).ports.join('/')}`).join(' or ');
-        const what =
-          role === 'client'
-            ? `declared client ${a} has no flow to a manager on ${ports}`
-            : role === 'console'
-              ? `declared console ${a} has no flow to a manager on ${ports}`
-              : `no manager reached declared SQL server ${a} on ${ports}`;
-        out.push({
+    return ctx.expectations
+      .filter((e) => e.status === 'absent' || (e.status === 'inconclusive' && e.flows.length === 0))
+      .filter((e) => !isIgnored(ctx.profile, -1, e.host, e.host))
+      .map((e) => {
+        const f: Finding = {
           rule: 'expected-flow-absent',
-          severity: short || managers.length === 0 ? 'info' : 'medium',
-          message:
-            what +
-            (managers.length === 0
-              ? '; inconclusive: no manager is declared or could be inferred'
-              : short
-                ? `; inconclusive: the capture spans ${ctx.captureSeconds.toFixed(0)} s, shorter than the ${DEFAULT_HEARTBEAT_SECONDS / 60}-minute heartbeat`
-                : ''),
-          seedRow: s.entry.seedRow,
-          service: s.entry.id,
+          severity: e.status === 'absent' ? 'medium' : 'info',
+          message: `${e.host}: no ${e.what}${e.peers.length ? ` (${e.direction === 'out' ? 'to' : 'from'} ${e.peers.join(', ')})` : ''}${e.reason ? `; inconclusive: ${e.reason}` : ''}`,
+          seedRow: e.seedRow,
+          service: e.services[0],
           flows: [],
-          hosts: [a],
-        });
-      }
-    };
-    check('client', clientIds, true);
-    check('console', ['sepm-https'], true);
-    check('sql', ['remote-sql'], false);
-    return out;
+          hosts: [e.host],
+        };
+        if (e.status === 'inconclusive') f.inconclusive = e.reason ?? 'the capture could not have seen it';
+        return f;
+      });
   },
 };
 
 /** All rules, in report order. */
 export const RULES: readonly Rule[] = [
-  blockedRule('blocked-dropped', ['S0', 'RSTOS0'], () => 'could not reach'),
-  blockedRule('blocked-refused', ['REJ'], (many) => (many ? 'were' : 'was') + ' refused by'),
+  blockedRule('blocked-dropped'),
+  blockedRule('blocked-refused'),
+  blockedRule('blocked-half-open'),
   localhostOnly,
   reversedDirection,
   wrongRole,
+  roleContradiction,
   versionInapplicable,
   plaintext,
   unlisted,

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
-import { classifyFlow, type Classification } from '../../src/compliance/classify.js';
+import { judge } from '../../src/compliance/judge.js';
 import { EMPTY_PROFILE, parseProfile, type SiteProfile } from '../../src/compliance/profile.js';
 import { buildHosts } from '../../src/compliance/roles.js';
-import { evaluate, type Finding } from '../../src/compliance/rules.js';
+import type { Finding } from '../../src/compliance/rules.js';
 import { ServiceIndex } from '../../src/compliance/services.js';
 import { compareSepVersions, parseSepVersion, versionInRange } from '../../src/compliance/version.js';
 
@@ -24,11 +24,7 @@ function flow(origH: string, respH: string, respP: number, connState = 'SF', pro
 }
 
 function run(records: FlowRecord[], profile: SiteProfile = EMPTY_PROFILE, captureSeconds = 600): Finding[] {
-  const services = new ServiceIndex(profile);
-  const hosts = buildHosts(records, services, profile);
-  const classes = new Map<string, Classification>();
-  for (const r of records) classes.set(r.uid, classifyFlow(r, services, hosts));
-  return evaluate({ records, classes, hosts, profile, services, captureSeconds });
+  return judge({ records, services: new ServiceIndex(profile), profile, captureSeconds }).findings;
 }
 
 const site = (yaml: string) => parseProfile(yaml, 'site.yaml');
@@ -65,7 +61,9 @@ describe('rules', () => {
     expect(d).toHaveLength(1);
     expect(d[0].seedRow).toBe(10);
     expect(d[0].attempts).toBe(6);
-    expect(d[0].remediation).toBe('allow 10.1.0.21, 10.1.0.22 -> 10.0.0.10 TCP 8014');
+    // merged across clients, summarised to the declared client network (issue 4: one line per service)
+    expect(d[0].remediation).toBe('allow 10.1.0.0/24 -> 10.0.0.10 TCP 8014');
+    expect(d[0].hosts).toEqual(['10.1.0.21', '10.1.0.22', '10.0.0.10']);
     expect(d[0].severity).toBe('high');
   });
 
