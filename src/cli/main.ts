@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { analyseCommand } from './commands/analyse.js';
+import { profileCommand } from './commands/profile.js';
 import { Exit, UserError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const setCode = (c: number) => (code = c);
   program.addCommand(analyseCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
+  program.addCommand(profileCommand(setCode, io).exitOverride());
   try {
     await program.parseAsync(argv);
     return code;

@@ -16,6 +16,7 @@
 import ipaddr from 'ipaddr.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
+import type { EvidenceQuality } from './evidence.js';
 import { isReplicationPartner, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import type { ServiceIndex } from './services.js';
@@ -111,8 +112,8 @@ export interface ExpectationContext {
   hosts: ReadonlyMap<string, HostInfo>;
   profile: SiteProfile;
   services: ServiceIndex;
-  /** caveats that make an absent flow unprovable (from evidence quality) */
-  caveats: readonly string[];
+  /** what the capture can prove (absent flows are inconclusive under any caveat; unanswered ones when one-sided) */
+  evidence: EvidenceQuality;
 }
 
 /**
@@ -138,8 +139,12 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
   const push = (host: string, direction: 'out' | 'in', ids: string[], peers: string[], what: string, matching: FlowRecord[]) => {
     let status = statusOf(matching);
     let reason: string | undefined;
-    if ((status === 'absent' || status === 'blocked-dropped') && ctx.caveats.length) {
-      reason = ctx.caveats.join('; ');
+    const ev = ctx.evidence;
+    if (status === 'absent' && ev.caveats.length) {
+      reason = ev.caveats.join('; ');
+      status = 'inconclusive';
+    } else if (status === 'blocked-dropped' && ev.sidedness === 'one-sided') {
+      reason = ev.caveats[0];
       status = 'inconclusive';
     }
     if (status === 'absent' && peers.length === 0) {

@@ -42,7 +42,7 @@ export function judge(input: JudgeInput): Judgement {
   const classes = new Map<string, Classification>();
   for (const r of records) classes.set(r.uid, classifyFlow(r, services, hosts));
   const evidence = assessEvidence(records, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
-  const expectations = deriveExpectations({ records, classes, hosts, profile, services, caveats: evidence.caveats });
+  const expectations = deriveExpectations({ records, classes, hosts, profile, services, evidence });
   const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations });
   const matrix = buildMatrix(records, classes, hosts, expectations);
   return { hosts, classes, evidence, expectations, findings, matrix };

@@ -66,16 +66,19 @@ export function buildMatrix(
       const dir = r.origH === h.address ? 'out' : r.respH === h.address ? 'in' : null;
       const c = classes.get(r.uid);
       if (!dir || !c?.service) continue;
-      const k = `${c.service.entry.id}|${dir}|${c.fit}`;
+      // one cell per service, direction and outcome, so a manager shows its working and its blocked peers apart
+      const localOnly = c.service.entry.sameHostOnly && r.origH !== r.respH;
+      const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOfFlows([r]);
+      const k = `${c.service.entry.id}|${dir}|${outcome}`;
       let g = groups.get(k);
       if (!g) groups.set(k, (g = { cell: { services: [c.service.entry.id], direction: dir, status: 'ok', peers: [], flows: [] }, flows: [] }));
       g.flows.push(r);
       g.cell.flows.push(r.uid);
       const peer = dir === 'out' ? r.respH : r.origH;
       if (!g.cell.peers.includes(peer)) g.cell.peers.push(peer);
-      if (c.fit !== 'expected') {
+      if (outcome === 'unexpected') {
         g.cell.status = 'unexpected';
-        g.cell.reason = c.fit;
+        g.cell.reason = localOnly ? 'local-only service seen on the wire' : c.fit;
       }
     }
     for (const g of groups.values()) {

@@ -65,6 +65,8 @@ export interface ReportHost {
 
 export interface ReportFinding {
   rule: string;
+  /** why the capture cannot prove this finding (then severity is info and it never fails a run) */
+  inconclusive?: string;
   severity: Severity;
   message: string;
   seed_row: number | null;
@@ -100,8 +102,34 @@ export interface Report {
     /** seconds */
     duration: number;
   };
-  site: { file: string | null; sep_version: string | null; client_transport: string };
-  summary: { flows: number; sep_flows: number; hosts: number; findings: Record<Severity, number> };
+  /** what the capture can and cannot prove; stated first in the text report */
+  evidence: {
+    sidedness: string;
+    two_way_tcp_flows: number;
+    one_way_acked_tcp_flows: number;
+    /** seconds */
+    capture_seconds: number;
+    heartbeat_seconds: number;
+    dropped_packets: number | null;
+    duplicate_frames: number | null;
+    caveats: string[];
+  };
+  site: {
+    file: string | null;
+    sep_version: string | null;
+    client_transport: string;
+    push_deployment: boolean;
+    syslog_required: boolean;
+  };
+  /** per host with a SEP role: each SEP service it takes part in, with its status and flows */
+  matrix: {
+    address: string;
+    name: string | null;
+    roles: string[];
+    source: string;
+    services: { services: string[]; direction: string; status: string; peers: string[]; flows: string[]; reason?: string }[];
+  }[];
+  summary: { flows: number; sep_flows: number; hosts: number; findings: Record<Severity, number>; inconclusive: number };
   hosts: ReportHost[];
   findings: ReportFinding[];
   flows: ReportFlow[];
@@ -119,6 +147,7 @@ function toFinding(f: Finding): ReportFinding {
     flows: f.flows,
     hosts: f.hosts,
   };
+  if (f.inconclusive) out.inconclusive = f.inconclusive;
   if (f.remediation) out.remediation = f.remediation;
   if (f.firstTs !== undefined) out.first_ts = round6(f.firstTs);
   if (f.lastTs !== undefined) out.last_ts = round6(f.lastTs);
@@ -209,16 +238,40 @@ export function buildReport(result: AnalysisResult, version: string): Report {
       last_ts: c.packets ? round6(result.lastTs) : null,
       duration: c.packets ? round6(result.lastTs - result.firstTs) : 0,
     },
+    evidence: {
+      sidedness: result.evidence.sidedness,
+      two_way_tcp_flows: result.evidence.twoWayTcpFlows,
+      one_way_acked_tcp_flows: result.evidence.oneWayAckedTcpFlows,
+      capture_seconds: round6(result.evidence.captureSeconds),
+      heartbeat_seconds: result.evidence.heartbeatSeconds,
+      dropped_packets: result.evidence.droppedPackets,
+      duplicate_frames: result.evidence.duplicateFrames,
+      caveats: result.evidence.caveats,
+    },
     site: {
       file: result.profile.file,
       sep_version: result.profile.sepVersionText,
       client_transport: result.profile.policy.clientTransport,
+      push_deployment: result.profile.policy.pushDeployment,
+      syslog_required: result.profile.policy.syslogRequired,
     },
+    matrix: result.matrix.map((row) => ({
+      address: row.address,
+      name: row.name,
+      roles: row.roles,
+      source: row.source,
+      services: row.cells.map((c) => {
+        const cell: Report['matrix'][number]['services'][number] = { services: c.services, direction: c.direction, status: c.status, peers: c.peers, flows: c.flows };
+        if (c.reason) cell.reason = c.reason;
+        return cell;
+      }),
+    })),
     summary: {
       flows: flows.length,
       sep_flows: flows.filter((f) => f.sep_service !== null).length,
       hosts: hosts.length,
       findings: findingsBySeverity,
+      inconclusive: result.findings.filter((f) => f.inconclusive).length,
     },
     hosts,
     findings: result.findings.map(toFinding),

@@ -32,16 +32,24 @@ export function renderText(r: Report): string {
   out.push(`          anomalies: ${anomalies.length ? anomalies.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
   out.push(
     r.site.file
-      ? `Site      ${r.site.file}: SEP ${r.site.sep_version ?? '(version not declared)'}, client transport ${r.site.client_transport}`
+      ? `Site      ${r.site.file}: SEP ${r.site.sep_version ?? '(version not declared)'}, client transport ${r.site.client_transport}` +
+          `${r.site.push_deployment ? ', push deployment under way' : ''}${r.site.syslog_required ? ', syslog required' : ''}`
       : 'Site      no site profile (--site): roles are inferred from the traffic',
   );
+  const e = r.evidence;
+  out.push(
+    `Evidence  ${e.sidedness}: ${e.two_way_tcp_flows} two-way TCP flows; span ${e.capture_seconds.toFixed(0)} s vs ${e.heartbeat_seconds} s heartbeat; ` +
+      `drops ${e.dropped_packets ?? 'not recorded'}; duplicates ${e.duplicate_frames ?? 'not measured'}`,
+  );
+  for (const c of e.caveats) out.push(`          ! ${c}`);
   out.push('');
 
   const s = r.summary.findings;
-  out.push(`Findings  ${s.high} high, ${s.medium} medium, ${s.low} low, ${s.info} info`);
+  out.push(`Findings  ${s.high} high, ${s.medium} medium, ${s.low} low, ${s.info} info (${r.summary.inconclusive} of them inconclusive)`);
   if (r.findings.length === 0) out.push('  none');
   for (const f of r.findings) {
-    out.push(`  ${pad(f.severity.toUpperCase(), 7)}${f.rule}${f.seed_row ? `  (vendor table row ${f.seed_row})` : ''}`);
+    const sev = f.inconclusive ? 'INCONC.' : f.severity.toUpperCase();
+    out.push(`  ${pad(sev, 8)}${f.rule}${f.seed_row ? `  (vendor table row ${f.seed_row})` : ''}`);
     out.push(`         ${f.message}`);
     if (f.first_ts !== undefined) out.push(`         first attempt ${time(f.first_ts)}, last ${time(f.last_ts)}`);
     if (f.remediation) out.push(`         remediation: ${f.remediation}`);
@@ -67,6 +75,18 @@ export function renderText(r: Report): string {
             ? `inferred (${h.inferred.map((i) => `${i.confidence}: ${i.basis}`).join('; ')})`
             : '';
       out.push(`  ${pad(k, 18)} ${pad(h.address, 16)} out ${h.pkts_out}/in ${h.pkts_in} pkts  ${how}`);
+    }
+  }
+  out.push('');
+
+  out.push('SEP services per host (status: ok, blocked-dropped, blocked-refused, blocked-half-open, absent, inconclusive, unexpected)');
+  if (r.matrix.length === 0) out.push('  no host with a SEP role');
+  for (const row of r.matrix) {
+    out.push(`  ${row.address}${row.name ? ` (${row.name})` : ''}  ${row.roles.join('/')} [${row.source}]`);
+    for (const c of row.services) {
+      const arrow = c.direction === 'out' ? '->' : '<-';
+      const peers = c.peers.length > 3 ? `${c.peers.slice(0, 3).join(', ')} +${c.peers.length - 3}` : c.peers.join(', ') || '-';
+      out.push(`      ${pad(c.status, 18)} ${pad(c.services.join('|'), 26)} ${arrow} ${peers}${c.reason && c.status !== 'ok' ? `  (${c.reason})` : ''}`);
     }
   }
   out.push('');

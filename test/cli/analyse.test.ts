@@ -206,3 +206,22 @@ describe('sepflow analyse: damaged input (report written, exit 3)', () => {
 });
 
 mkdirSync(tmp, { recursive: true });
+
+describe('sepflow profile init', () => {
+  it('writes a profile from the shipped capture that analyse accepts, and refuses to overwrite without --force', () => {
+    const out = path.join(tmp, 'init.yaml');
+    const r = sepflow(['profile', 'init', lab, '-o', out]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/sepm:\n\s+- 10\.10\.0\.10/);
+    const a = sepflow(['analyse', lab, '--site', out, '-f', 'json']);
+    expect(JSON.parse(a.stdout).hosts.find((h: { address: string }) => h.address === '10.10.0.10').source).toBe('declared');
+    const again = sepflow(['profile', 'init', lab, '-o', out]);
+    expect(again.status).toBe(2);
+    expectOneLineError(again.stderr, 'init.yaml', '--force');
+  });
+  it('a missing capture is one line, exit 2', () => {
+    const r = sepflow(['profile', 'init', path.join(tmp, 'none.pcap')]);
+    expect(r.status).toBe(2);
+    expectOneLineError(r.stderr, 'none.pcap');
+  });
+});

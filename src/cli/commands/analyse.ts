@@ -66,7 +66,7 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
   }
   if (damaged) return Exit.PartialInput;
   const threshold = severityRank(opts.failOn);
-  return report.findings.some((f) => severityRank(f.severity) >= threshold) ? Exit.Findings : Exit.Ok;
+  return report.findings.some((f) => !f.inconclusive && severityRank(f.severity) >= threshold) ? Exit.Findings : Exit.Ok;
 }
 
 /** Builds the `analyse` command; `done` receives the exit status. */
