@@ -84,7 +84,7 @@ export function blockedStatus(r: FlowRecord): 'blocked-dropped' | 'blocked-refus
 }
 
 /** Status of a set of flows for one expectation: ok beats blocked; refused beats dropped; none = absent. */
-function statusOf(flows: readonly FlowRecord[]): ExpectationStatus {
+export function statusOf(flows: readonly FlowRecord[]): ExpectationStatus {
   if (flows.length === 0) return 'absent';
   if (flows.some((r) => answered(r) && blockedStatus(r) === null)) return 'ok';
   const b = flows.map(blockedStatus);

@@ -4,8 +4,8 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
-import { blockedStatus, type Expectation, type ExpectationStatus } from './expected.js';
-import { answered, type HostInfo } from './roles.js';
+import { statusOf, type Expectation, type ExpectationStatus } from './expected.js';
+import type { HostInfo } from './roles.js';
 
 /** ok, blocked-*, absent, inconclusive (from expectations) or unexpected (seen, but the roles do not fit). */
 export type CellStatus = ExpectationStatus | 'unexpected';
@@ -29,15 +29,6 @@ export interface HostRow {
   roles: string[];
   source: 'declared' | 'inferred';
   cells: MatrixCell[];
-}
-
-function statusOfFlows(flows: FlowRecord[]): CellStatus {
-  if (flows.some((r) => answered(r) && blockedStatus(r) === null)) return 'ok';
-  const b = flows.map(blockedStatus);
-  if (b.includes('blocked-refused')) return 'blocked-refused';
-  if (b.includes('blocked-half-open')) return 'blocked-half-open';
-  if (b.includes('blocked-dropped')) return 'blocked-dropped';
-  return 'ok';
 }
 
 /**
@@ -68,7 +59,7 @@ export function buildMatrix(
       if (!dir || !c?.service) continue;
       // one cell per service, direction and outcome, so a manager shows its working and its blocked peers apart
       const localOnly = c.service.entry.sameHostOnly && r.origH !== r.respH;
-      const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOfFlows([r]);
+      const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOf([r]);
       const k = `${c.service.entry.id}|${dir}|${outcome}`;
       let g = groups.get(k);
       if (!g) groups.set(k, (g = { cell: { services: [c.service.entry.id], direction: dir, status: 'ok', peers: [], flows: [] }, flows: [] }));
@@ -82,7 +73,7 @@ export function buildMatrix(
       }
     }
     for (const g of groups.values()) {
-      if (g.cell.status !== 'unexpected') g.cell.status = statusOfFlows(g.flows);
+      if (g.cell.status !== 'unexpected') g.cell.status = statusOf(g.flows);
       cells.push(g.cell);
     }
     rows.push({ address: h.address, name: h.name, roles: h.roles, source: h.declared.length ? 'declared' : 'inferred', cells });

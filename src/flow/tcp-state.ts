@@ -46,7 +46,7 @@ function checkHistory(flow: Flow, ep: Endpoint, isOrig: boolean, mask: number, c
   return true;
 }
 
-/** Zeek's scaled letters ('T', 'W'): recorded at the 1st, 10th, 100th … occurrence. */
+/** Zeek's scaled letters ('T' retransmission, 'W' zero window): recorded at the 1st, 10th, 100th … occurrence. */
 function scaledRxmit(flow: Flow, ep: Endpoint, isOrig: boolean): void {
   if (++ep.rxmitCount === ep.rxmitThreshold) {
     flow.addHistory('T', isOrig);
@@ -54,10 +54,9 @@ function scaledRxmit(flow: Flow, ep: Endpoint, isOrig: boolean): void {
   }
 }
 function scaledZeroWindow(flow: Flow, ep: Endpoint, isOrig: boolean): void {
-  if (++ep.zeroWindowCount === ep.zeroWindowThreshold) {
-    flow.addHistory('W', isOrig);
-    ep.zeroWindowThreshold *= 10;
-  }
+  if (++ep.zeroWindowCount !== ep.zeroWindowThreshold) return;
+  flow.addHistory('W', isOrig);
+  ep.zeroWindowThreshold *= 10;
 }
 
 function initEndpoint(ep: Endpoint, flags: number, seq: number, lastSeq: number): void {
