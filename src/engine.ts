@@ -100,7 +100,8 @@ export class Engine {
     if (v.weird !== null) bump(c.weird, v.weird);
     switch (status) {
       case DecodeStatus.Transport:
-        this.table.update(v, ts, frame.origLen);
+        // wire length as tshark counts it: a stripped FCS (Frame.fcsLen) still was on the wire
+        this.table.update(v, ts, frame.origLen + (frame.fcsLen ?? 0));
         c.inFlows++;
         break;
       case DecodeStatus.Network:

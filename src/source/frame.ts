@@ -16,6 +16,11 @@
  *   for the next frame, so anything that outlives the frame must be copied.
  * - `index`: 1-based frame number within its file (as Wireshark numbers frames).
  * - `interfaceId`: pcapng interface id within its section; 0 for classic pcap.
+ * - `fcsLen`: bytes of Frame Check Sequence the frame had at its end on the wire and that the reader
+ *   stripped (classic pcap link-type FCS bits): `data`, `caplen` and `origLen` exclude it, so the frame's
+ *   length on the wire as tshark counts it is `origLen + fcsLen`. 0 or absent: no FCS stripped.
+ * - `comment`: the packet's comment (pcapng `opt_comment`, UTF-8; several are joined with a newline),
+ *   or absent.
  */
 export interface Frame {
   tsSec: number;
@@ -26,6 +31,8 @@ export interface Frame {
   data: Uint8Array;
   index: number;
   interfaceId: number;
+  fcsLen?: number;
+  comment?: string;
 }
 
 /** A named, counted oddity in the capture file itself (not in a packet): e.g. `pcap_ts_fraction_invalid`. */

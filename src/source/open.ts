@@ -235,8 +235,6 @@ const OTHER_SIGNATURES: ReadonlyArray<[string, string]> = [
   ['fd377a585a00', 'xz-compressed data: decompress it first'],
   ['425a68', 'bzip2-compressed data: decompress it first'],
   ['504b0304', 'a ZIP archive: extract the capture first'],
-  ['a1b2cd34', 'a "modified" (Kuznetzov) pcap, which is not supported'],
-  ['34cdb2a1', 'a "modified" (Kuznetzov) pcap, which is not supported'],
   ['736e6f6f70', 'a Sun snoop capture, which is not supported'],
 ];
 
@@ -276,7 +274,7 @@ async function sniffAndOpen(reader: ChunkReader, path: string): Promise<FrameSou
       path,
       0,
       `Not a pcap or pcapng capture: the file starts with bytes ${hex}` +
-        (hint ? ` (${hint[1]})` : ' (expected a1b2c3d4, d4c3b2a1, a1b23c4d, 4d3cb2a1 or 0a0d0d0a)') +
+        (hint ? ` (${hint[1]})` : ' (expected a1b2c3d4, d4c3b2a1, a1b23c4d, 4d3cb2a1, a1b2cd34, 34cdb2a1 or 0a0d0d0a)') +
         '.',
     );
   } catch (err) {
@@ -287,7 +285,8 @@ async function sniffAndOpen(reader: ChunkReader, path: string): Promise<FrameSou
 }
 
 /**
- * Opens a capture file (classic pcap or pcapng, either byte order) and validates its header.
+ * Opens a capture file (classic pcap incl. the nanosecond and "modified" variants, or pcapng; either byte
+ * order) and validates its header.
  *
  * The format is sniffed from the first bytes, never from the extension. `path` `-` means standard
  * input (see `openCaptureStream`). The returned source owns the file descriptor: it is closed when

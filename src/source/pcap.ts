@@ -17,12 +17,26 @@
  *   every rejected header.
  *
  * Decisions (each reported through `SourceStats`):
- * - Version: only 2.4 is read; anything else throws `pcap_version_unsupported` (libpcap and Wireshark
- *   also read 2.0-2.3, whose record header has caplen/len swapped; we do not).
- * - Link type word: the low 16 bits are the LINKTYPE; bits 16-25 (`0x03FF0000`) are reserved and, per
- *   draft-ietf-opsawg-pcap section 4 ("MUST be ignored by pcap file readers"), masked off and counted as
- *   anomaly `pcap_linktype_reserved_nonzero` (libpcap and Wireshark reject such a file instead). The
- *   FCS-length bits (28-31) and the P/R bits (26, 27) are masked off silently.
+ * - Versions, as libpcap's sf-pcap.c reads them: 2.0-2.4 and 543.0 (DG/UX tcpdump); anything else throws
+ *   `pcap_version_unsupported`. Before 2.3 the record header had caplen and len the other way round
+ *   (offset 8 = len, 12 = caplen): 2.0-2.2 and 543.0 are always swapped back; 2.3 files exist in both
+ *   layouts, so a 2.3 record is swapped back only when its caplen exceeds its len (libpcap's
+ *   MAYBE_SWAPPED); such a 2.3 record is counted as `pcap_record_lengths_swapped`.
+ * - The "modified" (Kuznetzov, patched-libpcap) format, magic a1b2cd34 in either byte order, always
+ *   microseconds: its record header is 24 bytes (the 16 standard bytes, then ifindex u32, protocol u16,
+ *   pkt_type u8, pad u8; the extra 8 bytes are skipped). As in libpcap, its snaplen grows by 14 for
+ *   Ethernet (a cooked-mode capture added a fake Ethernet header). Only this layout is read (Wireshark
+ *   also guesses the Red Hat 6.1 / SuSE 6.3 / Nokia variants that share the magic; libpcap does not).
+ *   pcap-parser is then given the records rewritten in place, in our read buffer, into the standard
+ *   16-byte layout (a memmove per batch; the standard formats are passed through untouched).
+ * - Link type word (draft-ietf-opsawg-pcap section 4, "LinkType and additional information"): the low
+ *   16 bits are the LINKTYPE; bits 16-25 (`0x03FF0000`) are reserved and, as that section says readers
+ *   MUST ignore them, masked off and counted as anomaly `pcap_linktype_reserved_nonzero` (libpcap and
+ *   Wireshark reject such a file instead); bit 27 (R) is ignored. When bit 26 (P, 0x04000000) is set, bits
+ *   28-31 give the number of 16-bit words of FCS at the end of every packet: that FCS (2 × n bytes) is
+ *   stripped from the frame (`data`, `caplen` and `origLen` exclude it, `fcsLen` says how long it was), as
+ *   Wireshark hands it to its Ethernet dissector as the FCS rather than payload; tshark's frame length
+ *   (and its conversation byte counts) include it: that is `origLen + fcsLen`.
  * - Record length: a captured length above the link type's maximum (262144 bytes, libpcap's
  *   MAXIMUM_SNAPLEN; larger for D-Bus, EBHSCR and USBPcap as in libpcap's max_snaplen_for_dlt) stops
  *   reading with fault `pcap_record_length_bogus` at that record's offset: a length that wrong means
@@ -39,13 +53,31 @@ import { createRequire } from 'node:module';
 import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
 
-/** The four classic pcap magics as the first 4 bytes read big-endian (µs BE, µs LE, ns BE, ns LE). */
-export const PCAP_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
+/**
+ * The classic pcap magics as the first 4 bytes read big-endian: µs BE, µs LE, ns BE, ns LE, and the
+ * "modified" (Kuznetzov) µs format BE, LE.
+ */
+export const PCAP_MAGICS: ReadonlySet<number> = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1]);
+/** Magic of the "modified" (Kuznetzov) pcap format as the first 4 bytes read big-endian (BE, LE). */
+const MODIFIED_MAGICS: ReadonlySet<number> = new Set([0xa1b2cd34, 0x34cdb2a1]);
 
 /** Size of the pcap file header, bytes. */
 export const PCAP_FILE_HEADER_LENGTH = 24;
 /** Size of a pcap record header, bytes. */
 export const PCAP_RECORD_HEADER_LENGTH = 16;
+/** Size of a record header in the "modified" (Kuznetzov) format, bytes. */
+export const PCAP_MODIFIED_RECORD_HEADER_LENGTH = 24;
+
+/** How a file stores caplen and len in its record headers (libpcap's swapped_type_t). */
+const LengthOrder = {
+  /** 2.4: caplen at offset 8, len at 12 */
+  Normal: 0,
+  /** before 2.3 and 543.0: len at 8, caplen at 12 */
+  Swapped: 1,
+  /** 2.3: either; swapped when caplen > len */
+  Maybe: 2,
+} as const;
+type LengthOrder = (typeof LengthOrder)[keyof typeof LengthOrder];
 /** libpcap's MAXIMUM_SNAPLEN: largest sane captured length for most link types, bytes. */
 export const PCAP_MAX_CAPLEN = 262144;
 
@@ -101,6 +133,11 @@ interface PcapHeader {
   snaplen: number;
   linkType: number;
   maxCaplen: number;
+  /** record header length in the file, bytes (16, or 24 for the modified format) */
+  recordHeaderLength: number;
+  lengthOrder: LengthOrder;
+  /** FCS bytes at the end of every packet (link-type word bits 26, 28-31); 0 = none */
+  fcsLen: number;
   /** copy of the 24 header bytes with the magic normalised to the µs magic of the same byte order */
   forParser: Buffer;
 }
@@ -130,28 +167,51 @@ export async function openPcap(reader: ChunkReader, path: string): Promise<Frame
   const b = reader.buf;
   const p = reader.pos;
   const magic = b.readUInt32BE(p);
-  const bigEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const bigEndian = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d || magic === 0xa1b2cd34;
   const nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
   const u16 = (o: number): number => (bigEndian ? b.readUInt16BE(p + o) : b.readUInt16LE(p + o));
   const u32 = (o: number): number => (bigEndian ? b.readUInt32BE(p + o) : b.readUInt32LE(p + o));
   const major = u16(4);
   const minor = u16(6);
-  if (major !== 2 || minor !== 4) {
+  if (!((major === 2 && minor <= 4) || (major === 543 && minor === 0))) {
     throw new CaptureOpenError(
       'pcap_version_unsupported',
       path,
       4,
-      `pcap format version ${major}.${minor} is not supported (only 2.4 is read).`,
+      `pcap format version ${major}.${minor} is not supported (versions 2.0-2.4 and 543.0 are read).`,
     );
   }
-  const snaplen = u32(16);
+  const lengthOrder: LengthOrder = major === 2 && minor === 4 ? LengthOrder.Normal : major === 2 && minor === 3 ? LengthOrder.Maybe : LengthOrder.Swapped;
+  const modified = MODIFIED_MAGICS.has(magic);
+  let snaplen = u32(16);
   const ltWord = u32(20);
   const linkType = ltWord & 0xffff;
+  // Kuznetzov captures may be cooked-mode ones with a fake 14-byte Ethernet header added (libpcap)
+  if (modified && linkType === 1 && snaplen > 0) snaplen = Math.min(snaplen + 14, 0xffffffff);
+  const fcsLen = (ltWord & 0x04000000) !== 0 ? (ltWord >>> 28) * 2 : 0;
   const forParser = Buffer.from(b.subarray(p, p + PCAP_FILE_HEADER_LENGTH));
-  if (bigEndian) forParser.writeUInt32BE(0xa1b2c3d4, 0);
-  else forParser.writeUInt32LE(0xa1b2c3d4, 0);
+  // pcap-parser knows only the µs magic and version 2.4: the records it is fed are normalised to that
+  if (bigEndian) {
+    forParser.writeUInt32BE(0xa1b2c3d4, 0);
+    forParser.writeUInt16BE(2, 4);
+    forParser.writeUInt16BE(4, 6);
+  } else {
+    forParser.writeUInt32LE(0xa1b2c3d4, 0);
+    forParser.writeUInt16LE(2, 4);
+    forParser.writeUInt16LE(4, 6);
+  }
   reader.skip(PCAP_FILE_HEADER_LENGTH);
-  const source = new PcapSource(path, reader, { bigEndian, nano, snaplen, linkType, maxCaplen: pcapMaxCaplen(linkType), forParser });
+  const source = new PcapSource(path, reader, {
+    bigEndian,
+    nano,
+    snaplen,
+    linkType,
+    maxCaplen: pcapMaxCaplen(linkType),
+    recordHeaderLength: modified ? PCAP_MODIFIED_RECORD_HEADER_LENGTH : PCAP_RECORD_HEADER_LENGTH,
+    lengthOrder,
+    fcsLen,
+    forParser,
+  });
   if ((ltWord & 0x03ff0000) !== 0) {
     source.anomaly(
       'pcap_linktype_reserved_nonzero',
@@ -210,23 +270,41 @@ class PcapSource implements FrameSource {
       sec += Math.floor(frac / unit);
       frac %= unit;
     }
-    const caplen = h.capturedLength;
-    if (caplen > h.originalLength) {
-      this.anomaly('pcap_record_origlen_short', offset + 12, `Original length ${h.originalLength} is below the captured length ${caplen}.`);
+    let caplen = h.capturedLength;
+    let origLen = h.originalLength;
+    if (caplen > origLen) {
+      this.anomaly('pcap_record_origlen_short', offset + 12, `Original length ${origLen} is below the captured length ${caplen}.`);
     }
     const snap = this.hdr.snaplen;
     if (snap > 0 && caplen > snap) {
       this.anomaly('pcap_record_exceeds_snaplen', offset + 8, `Captured length ${caplen} exceeds the file's snaplen ${snap}; read in full.`);
+    }
+    let data = pkt.data;
+    let fcsLen = this.hdr.fcsLen;
+    if (fcsLen > 0) {
+      // the FCS is the last fcsLen bytes of the frame on the wire; keep what precedes it
+      if (origLen < fcsLen) {
+        this.anomaly('pcap_record_shorter_than_fcs', offset + 12, `Original length ${origLen} is below the FCS length ${fcsLen}; nothing stripped.`);
+        fcsLen = 0;
+      } else {
+        origLen -= fcsLen;
+        if (caplen > origLen) {
+          caplen = origLen;
+          data = data.subarray(0, caplen);
+        }
+      }
     }
     return {
       tsSec: sec,
       tsNsec: this.hdr.nano ? frac : frac * 1000,
       linkType: this.hdr.linkType,
       caplen,
-      origLen: h.originalLength,
-      data: pkt.data,
+      origLen,
+      data,
       index: 0,
       interfaceId: 0,
+      fcsLen,
+      comment: undefined,
     };
   }
 
@@ -238,6 +316,9 @@ class PcapSource implements FrameSource {
     const r = this.reader;
     const be = this.hdr.bigEndian;
     const maxCaplen = this.hdr.maxCaplen;
+    const hdrLen = this.hdr.recordHeaderLength;
+    const order = this.hdr.lengthOrder;
+    const rewrite = hdrLen !== PCAP_RECORD_HEADER_LENGTH || order !== LengthOrder.Normal;
     const feed = new ParserFeed();
     const offsets: number[] = [];
     let batch: Frame[] = [];
@@ -257,30 +338,55 @@ class PcapSource implements FrameSource {
           this.fault('pcap_parser_error', r.offset, `pcap-parser failed: ${(parserError as Error).message}`);
           return;
         }
-        // Walk whole, sane records already in the buffer.
+        // Walk whole, sane records already in the buffer. Records of the modified format or with
+        // swapped lengths are rewritten in place into the standard 16-byte layout (at `w`) for pcap-parser.
         const b = r.buf;
         const start = r.pos;
         const end = r.end;
         let q = start;
-        let need = PCAP_RECORD_HEADER_LENGTH;
+        let w = start;
+        let need = hdrLen;
         let bogus = -1;
-        while (end - q >= PCAP_RECORD_HEADER_LENGTH) {
-          const caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
+        while (end - q >= hdrLen) {
+          let caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
+          let len = be ? b.readUInt32BE(q + 12) : b.readUInt32LE(q + 12);
+          let swap = false;
+          if (order === LengthOrder.Swapped || (order === LengthOrder.Maybe && caplen > len)) {
+            const t = caplen;
+            caplen = len;
+            len = t;
+            swap = true;
+          }
           if (caplen > maxCaplen) {
             bogus = caplen;
             break;
           }
-          if (end - q < PCAP_RECORD_HEADER_LENGTH + caplen) {
-            need = PCAP_RECORD_HEADER_LENGTH + caplen;
+          if (end - q < hdrLen + caplen) {
+            need = hdrLen + caplen;
             break;
           }
           offsets.push(r.offset + (q - start));
-          q += PCAP_RECORD_HEADER_LENGTH + caplen;
+          if (swap && order === LengthOrder.Maybe) {
+            this.anomaly('pcap_record_lengths_swapped', r.offset + (q - start) + 8, 'A version 2.3 record has caplen > len: read as the pre-2.3 layout (lengths swapped), as libpcap does.');
+          }
+          if (rewrite) {
+            if (w !== q) b.copyWithin(w, q, q + 8);
+            if (be) {
+              b.writeUInt32BE(caplen, w + 8);
+              b.writeUInt32BE(len, w + 12);
+            } else {
+              b.writeUInt32LE(caplen, w + 8);
+              b.writeUInt32LE(len, w + 12);
+            }
+            if (w + PCAP_RECORD_HEADER_LENGTH !== q + hdrLen) b.copyWithin(w + PCAP_RECORD_HEADER_LENGTH, q + hdrLen, q + hdrLen + caplen);
+          }
+          q += hdrLen + caplen;
+          w += PCAP_RECORD_HEADER_LENGTH + caplen;
         }
         if (q > start) {
           const expected = offsets.length;
           batch = [];
-          feed.emit('data', b.subarray(start, q));
+          feed.emit('data', b.subarray(start, rewrite ? w : q));
           offsets.length = 0;
           if (batch.length !== expected) {
             this.fault('pcap_parser_desync', r.offset, `pcap-parser returned ${batch.length} of ${expected} records.`);
@@ -310,8 +416,8 @@ class PcapSource implements FrameSource {
           this.fault(
             'pcap_record_truncated',
             r.offset,
-            r.available < PCAP_RECORD_HEADER_LENGTH
-              ? `The file ends inside a record header (${r.available} of ${PCAP_RECORD_HEADER_LENGTH} bytes).`
+            r.available < hdrLen
+              ? `The file ends inside a record header (${r.available} of ${hdrLen} bytes).`
               : `The file ends inside a record (${r.available} of ${need} bytes).`,
           );
           return;

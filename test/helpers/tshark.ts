@@ -2,7 +2,7 @@
  * tshark as an independent oracle: its conversation tables (`-q -z conv,tcp -z conv,udp`) parsed into
  * rows with per-direction frame and byte counts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 export interface TsharkConv {
   proto: 'tcp' | 'udp';
@@ -42,14 +42,19 @@ function splitEndpoint(s: string): [string, number] {
  * Runs tshark's conversation tables on a capture.
  * IP reassembly is turned off (`ip.defragment:FALSE`, `ipv6.defragment:FALSE`) so a fragmented datagram
  * counts in the frame that carries its transport header, as sepflow counts it.
- * @throws Error when tshark fails (message includes its stderr)
+ * A damaged file (tshark exit status 2 after printing its tables, e.g. "cut short in the middle of a packet")
+ * gives the conversations of the frames before the damage, as sepflow reports them.
+ * @throws Error when tshark fails otherwise (message includes its stderr)
  */
 export function tsharkConversations(file: string): TsharkConv[] {
-  const out = execFileSync('tshark', ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-q', '-z', 'conv,tcp', '-z', 'conv,udp'], {
+  const r = spawnSync('tshark', ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-q', '-z', 'conv,tcp', '-z', 'conv,udp'], {
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 256 * 1024 * 1024,
   });
+  const out = r.stdout ?? '';
+  if (r.status !== 0 && !(r.status === 2 && out.includes('Conversations'))) {
+    throw new Error(`tshark failed on ${file} (status ${r.status}): ${r.stderr}`);
+  }
   const rows: TsharkConv[] = [];
   let proto: 'tcp' | 'udp' | null = null;
   const re = /^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+(\d+)\s+(\d+)\s+(bytes|kB|MB|GB)\s+/;

@@ -30,10 +30,6 @@ const REJECTED: Record<string, { code: string; tsharkReads?: string }> = {
   'broken/libpcap-pcap-invalid-version-1.pcap': { code: 'pcap_version_unsupported' },
   'broken/libpcap-pcapng-invalid-vers-1.pcapng': { code: 'pcapng_version_unsupported' },
   'broken/libpcap-shb-option-too-long.pcapng': { code: 'pcapng_option_overrun' },
-  'broken/ndpi-fuzz-2021-10-13.pcap': {
-    code: 'pcap_version_unsupported',
-    tsharkReads: 'libpcap and Wireshark still read pcap 2.0-2.3 (caplen/len swapped); sepflow reads 2.4 only',
-  },
 };
 
 /** Files tshark refuses but sepflow reads (and why). */

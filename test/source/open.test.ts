@@ -117,10 +117,10 @@ describe('openCapture: errors', () => {
     expect(await openError(tmp.file('n20.pcapng', ng.subarray(0, 20)))).toMatchObject({ code: 'pcapng_header_truncated', offset: 20 });
   });
 
-  it('pcap version 2.2 -> pcap_version_unsupported at 4', async () => {
+  it('pcap version 2.5 (libpcap reads 2.0-2.4 and 543.0 only) -> pcap_version_unsupported at 4', async () => {
     const pcap = synthPcap(1);
-    pcap.writeUInt16LE(2, 6);
-    expect(await openError(tmp.file('v22.pcap', pcap))).toMatchObject({ code: 'pcap_version_unsupported', offset: 4 });
+    pcap.writeUInt16LE(5, 6);
+    expect(await openError(tmp.file('v25.pcap', pcap))).toMatchObject({ code: 'pcap_version_unsupported', offset: 4 });
   });
 
   it('pcapng with a bad byte-order magic -> pcapng_byte_order_invalid at 8; version 2.0 -> pcapng_version_unsupported at 12', async () => {
