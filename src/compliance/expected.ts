@@ -129,12 +129,24 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
   const managers = hosts.filter((h) => h.roles.includes('sepm')).map((h) => h.address);
   const svc = (id: string) => ctx.services.byId(id)!;
   const portsText = (ids: string[]) => ids.map((id) => `${svc(id).entry.transport.toUpperCase()} ${svc(id).ports.join('/')}`).join(' or ');
-  const flowsOf = (ids: string[], from: (r: FlowRecord) => boolean) =>
-    ctx.records.filter((r) => {
-      const c = ctx.classes.get(r.uid);
-      // a flow on the service's port counts whatever roles the classifier settled on
-      return !!c && c.candidates.some((s) => ids.includes(s.entry.id)) && from(r);
-    });
+  // index SEP flows by originator and by responder once: expectations are per host, flows are many
+  const byOrig = new Map<string, FlowRecord[]>();
+  const byResp = new Map<string, FlowRecord[]>();
+  for (const r of ctx.records) {
+    if (!ctx.classes.get(r.uid)?.candidates.length) continue;
+    for (const [m, k] of [[byOrig, r.origH], [byResp, r.respH]] as const) {
+      let l = m.get(k);
+      if (!l) m.set(k, (l = []));
+      l.push(r);
+    }
+  }
+  /** SEP flows on one of `ids` (whatever roles the classifier settled on) opened by / reaching `host` */
+  const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: string) => boolean) =>
+    ((side === 'orig' ? byOrig : byResp).get(host) ?? []).filter(
+      (r) => ctx.classes.get(r.uid)!.candidates.some((s) => ids.includes(s.entry.id)) && peerOk(side === 'orig' ? r.respH : r.origH),
+    );
+  const managerSet = new Set(managers);
+  const isManager = (a: string) => managerSet.has(a);
 
   const push = (host: string, direction: 'out' | 'in', ids: string[], peers: string[], what: string, matching: FlowRecord[]) => {
     let status = statusOf(matching);
@@ -157,42 +169,42 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
   const tr = ctx.profile.policy.clientTransport;
   const clientIds = tr === 'http' ? ['client-http'] : tr === 'https' ? ['client-https'] : ['client-http', 'client-https'];
   for (const c of withRole('client')) {
-    if (managers.includes(c)) continue;
-    push(c, 'out', clientIds, managers, `client -> manager on ${portsText(clientIds)}`, flowsOf(clientIds, (r) => r.origH === c && managers.includes(r.respH)));
+    if (isManager(c)) continue;
+    push(c, 'out', clientIds, managers, `client -> manager on ${portsText(clientIds)}`, flowsOf(clientIds, c, 'orig', isManager));
   }
   const gups = hosts.filter((h) => h.declared.includes('gup')).map((h) => h.address);
   if (gups.length) {
     for (const c of withRole('client')) {
       const mine = gups.filter((g) => g !== c && samePrefix(c, g, ctx.profile.policy.gupClientPrefix));
       if (mine.length === 0) continue;
-      push(c, 'out', ['gup-proxy'], mine, `client -> its GUP on ${portsText(['gup-proxy'])}`, flowsOf(['gup-proxy'], (r) => r.origH === c && mine.includes(r.respH)));
+      push(c, 'out', ['gup-proxy'], mine, `client -> its GUP on ${portsText(['gup-proxy'])}`, flowsOf(['gup-proxy'], c, 'orig', (p) => mine.includes(p)));
     }
   }
   for (const c of withRole('console')) {
-    push(c, 'out', ['sepm-https'], managers, `console -> manager on ${portsText(['sepm-https'])}`, flowsOf(['sepm-https'], (r) => r.origH === c && managers.includes(r.respH)));
+    push(c, 'out', ['sepm-https'], managers, `console -> manager on ${portsText(['sepm-https'])}`, flowsOf(['sepm-https'], c, 'orig', isManager));
   }
   for (const s of withRole('sql')) {
-    push(s, 'in', ['remote-sql'], managers, `manager -> SQL Server on ${portsText(['remote-sql'])}`, flowsOf(['remote-sql'], (r) => r.respH === s && managers.includes(r.origH)));
+    push(s, 'in', ['remote-sql'], managers, `manager -> SQL Server on ${portsText(['remote-sql'])}`, flowsOf(['remote-sql'], s, 'resp', isManager));
   }
   if (ctx.profile.policy.syslogRequired) {
     for (const s of withRole('syslog')) {
-      push(s, 'in', ['syslog'], managers, `manager -> syslog server on ${portsText(['syslog'])}`, flowsOf(['syslog'], (r) => r.respH === s && managers.includes(r.origH)));
+      push(s, 'in', ['syslog'], managers, `manager -> syslog server on ${portsText(['syslog'])}`, flowsOf(['syslog'], s, 'resp', isManager));
     }
   }
   const partners = hosts.filter((h) => isReplicationPartner(ctx.profile, h.address, h.name)).map((h) => h.address);
   for (let i = 0; i < partners.length; i++) {
     for (let j = i + 1; j < partners.length; j++) {
       const [a, b] = [partners[i], partners[j]];
-      push(a, 'out', ['sepm-https'], [b], `replication partners ${a} <-> ${b} on ${portsText(['sepm-https'])}`, flowsOf(['sepm-https'], (r) => (r.origH === a && r.respH === b) || (r.origH === b && r.respH === a)));
+      push(a, 'out', ['sepm-https'], [b], `replication partners ${a} <-> ${b} on ${portsText(['sepm-https'])}`, [...flowsOf(['sepm-https'], a, 'orig', (p) => p === b), ...flowsOf(['sepm-https'], b, 'orig', (p) => p === a)]);
     }
   }
   if (ctx.profile.policy.pushDeployment) {
     for (const c of withRole('client')) {
-      if (managers.includes(c)) continue;
-      push(c, 'in', ['push-windows-tcp'], managers, `push deployment manager -> Windows client on ${portsText(['push-windows-tcp'])}`, flowsOf(['push-windows-tcp'], (r) => r.respH === c && managers.includes(r.origH)));
+      if (isManager(c)) continue;
+      push(c, 'in', ['push-windows-tcp'], managers, `push deployment manager -> Windows client on ${portsText(['push-windows-tcp'])}`, flowsOf(['push-windows-tcp'], c, 'resp', isManager));
     }
     for (const m of withRole('mac_client')) {
-      push(m, 'in', ['push-mac-ssh'], managers, `push deployment manager -> Mac on ${portsText(['push-mac-ssh'])}`, flowsOf(['push-mac-ssh'], (r) => r.respH === m && managers.includes(r.origH)));
+      push(m, 'in', ['push-mac-ssh'], managers, `push deployment manager -> Mac on ${portsText(['push-mac-ssh'])}`, flowsOf(['push-mac-ssh'], m, 'resp', isManager));
     }
   }
   return out;

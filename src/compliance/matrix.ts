@@ -41,41 +41,44 @@ export function buildMatrix(
   hosts: ReadonlyMap<string, HostInfo>,
   expectations: readonly Expectation[],
 ): HostRow[] {
+  // one pass over the flows, grouping each SEP flow under both of its hosts
+  const byHost = new Map<string, Expectation[]>();
+  for (const e of expectations) {
+    let l = byHost.get(e.host);
+    if (!l) byHost.set(e.host, (l = []));
+    l.push(e);
+  }
+  const groups = new Map<string, Map<string, { cell: MatrixCell; peers: Set<string> }>>();
+  for (const r of records) {
+    const c = classes.get(r.uid);
+    if (!c?.service) continue;
+    const localOnly = c.service.entry.sameHostOnly && r.origH !== r.respH;
+    // one cell per service, direction and outcome, so a manager shows its working and its blocked peers apart
+    const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOf([r]);
+    for (const [host, dir, peer] of [[r.origH, 'out', r.respH], [r.respH, 'in', r.origH]] as const) {
+      if ((hosts.get(host)?.roles.length ?? 0) === 0) continue;
+      if (byHost.get(host)?.some((e) => e.flows.includes(r.uid))) continue; // shown in its expectation's cell
+      let hg = groups.get(host);
+      if (!hg) groups.set(host, (hg = new Map()));
+      const k = `${c.service.entry.id}|${dir}|${outcome}`;
+      let g = hg.get(k);
+      if (!g) hg.set(k, (g = { cell: { services: [c.service.entry.id], direction: dir, status: outcome, peers: [], flows: [] }, peers: new Set() }));
+      g.cell.flows.push(r.uid);
+      if (!g.peers.has(peer)) {
+        g.peers.add(peer);
+        g.cell.peers.push(peer);
+      }
+      if (outcome === 'unexpected') g.cell.reason = localOnly ? 'local-only service seen on the wire' : c.fit;
+    }
+  }
   const rows: HostRow[] = [];
   for (const h of hosts.values()) {
     if (h.roles.length === 0) continue;
     const cells: MatrixCell[] = [];
-    const covered = new Set<string>();
-    for (const e of expectations.filter((x) => x.host === h.address)) {
+    for (const e of byHost.get(h.address) ?? []) {
       cells.push({ services: e.services, direction: e.direction, status: e.status, peers: e.peers, flows: e.flows, reason: e.reason ?? (e.status === 'ok' ? undefined : e.what) });
-      for (const uid of e.flows) covered.add(uid);
     }
-    // every other SEP flow of this host, grouped by service and direction
-    const groups = new Map<string, { cell: MatrixCell; flows: FlowRecord[] }>();
-    for (const r of records) {
-      if (covered.has(r.uid)) continue;
-      const dir = r.origH === h.address ? 'out' : r.respH === h.address ? 'in' : null;
-      const c = classes.get(r.uid);
-      if (!dir || !c?.service) continue;
-      // one cell per service, direction and outcome, so a manager shows its working and its blocked peers apart
-      const localOnly = c.service.entry.sameHostOnly && r.origH !== r.respH;
-      const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOf([r]);
-      const k = `${c.service.entry.id}|${dir}|${outcome}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { cell: { services: [c.service.entry.id], direction: dir, status: 'ok', peers: [], flows: [] }, flows: [] }));
-      g.flows.push(r);
-      g.cell.flows.push(r.uid);
-      const peer = dir === 'out' ? r.respH : r.origH;
-      if (!g.cell.peers.includes(peer)) g.cell.peers.push(peer);
-      if (outcome === 'unexpected') {
-        g.cell.status = 'unexpected';
-        g.cell.reason = localOnly ? 'local-only service seen on the wire' : c.fit;
-      }
-    }
-    for (const g of groups.values()) {
-      if (g.cell.status !== 'unexpected') g.cell.status = statusOf(g.flows);
-      cells.push(g.cell);
-    }
+    for (const g of groups.get(h.address)?.values() ?? []) cells.push(g.cell);
     rows.push({ address: h.address, name: h.name, roles: h.roles, source: h.declared.length ? 'declared' : 'inferred', cells });
   }
   return rows;
