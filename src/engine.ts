@@ -7,7 +7,7 @@
  */
 import { DecodeStatus, PacketView } from '../dissectors/packet.js';
 import { decodeFrame } from '../dissectors/index.js';
-import type { CaptureFault, Frame, FrameSource } from './source/frame.js';
+import type { CaptureFault, Frame, FrameSource, InterfaceStatistics } from './source/frame.js';
 import { FlowTable } from './flow/table.js';
 import { toRecord, type FlowRecord } from './flow/record.js';
 import type { Classification } from './compliance/classify.js';
@@ -32,6 +32,8 @@ export interface FileSummary {
   fault: CaptureFault | null;
   /** file-level anomalies (e.g. `pcap_ts_fraction_invalid`) with counts */
   anomalies: Record<string, number>;
+  /** capture statistics per interface the file recorded (pcapng ISBs); empty when none */
+  interfaceStats: InterfaceStatistics[];
 }
 
 /** Packet-level counters over all inputs. */
@@ -64,6 +66,13 @@ export interface AnalysisResult {
   hosts: Map<string, HostInfo>;
   findings: Finding[];
   evidence: EvidenceQuality;
+  /** host names the inputs carry (pcapng Name Resolution Blocks), address text → name; later files win */
+  names: Map<string, string>;
+  /**
+   * packets the capturing systems dropped: Σ (isb_ifdrop + isb_osdrop) over every interface of every input
+   * that recorded either; null when no input recorded drop counters (classic pcap never does)
+   */
+  droppedPackets: number | null;
   expectations: Expectation[];
   matrix: HostRow[];
   profile: SiteProfile;
@@ -79,6 +88,8 @@ export class Engine {
   private readonly view = new PacketView();
   readonly counters: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0 };
   readonly files: FileSummary[] = [];
+  /** host names from the inputs (see AnalysisResult.names) */
+  readonly names = new Map<string, string>();
   firstTs = 0;
   lastTs = 0;
 
@@ -134,7 +145,9 @@ export class Engine {
       bytesRead: s.bytesRead,
       fault: s.fault,
       anomalies: { ...s.anomalyCounts },
+      interfaceStats: s.interfaceStats ? s.interfaceStats.map((x) => ({ ...x })) : [],
     };
+    if (s.names) for (const [a, n] of s.names) this.names.set(a, n);
     this.files.push(summary);
     return summary;
   }
@@ -144,10 +157,30 @@ export class Engine {
     return this.table.size;
   }
 
+  /** Σ (ifDrop + osDrop) over all interface statistics of all inputs; null when none recorded a drop counter. */
+  private droppedPackets(): number | null {
+    let total: number | null = null;
+    for (const f of this.files) {
+      for (const st of f.interfaceStats) {
+        if (st.ifDrop === null && st.osDrop === null) continue;
+        total = (total ?? 0) + (st.ifDrop ?? 0) + (st.osDrop ?? 0);
+      }
+    }
+    return total;
+  }
+
   /** Builds records, hosts, classifications and findings from everything fed so far (pure w.r.t. the engine). */
   result(): AnalysisResult {
     const records = this.table.flows().map(toRecord);
-    const j = judge({ records, services: this.services, profile: this.profile, captureSeconds: Math.max(0, this.lastTs - this.firstTs) });
+    const droppedPackets = this.droppedPackets();
+    const j = judge({
+      records,
+      services: this.services,
+      profile: this.profile,
+      captureSeconds: Math.max(0, this.lastTs - this.firstTs),
+      names: this.names,
+      droppedPackets,
+    });
     const { hosts, classes, findings } = j;
     return {
       files: this.files.slice(),
@@ -159,6 +192,8 @@ export class Engine {
       hosts,
       findings,
       evidence: j.evidence,
+      names: new Map(this.names),
+      droppedPackets,
       expectations: j.expectations,
       matrix: j.matrix,
       profile: this.profile,

@@ -49,6 +49,8 @@ export interface ReportFlow {
 
 export interface ReportHost {
   address: string;
+  /** host name the capture gives for the address (pcapng Name Resolution Block), or null */
+  name: string | null;
   /** the roles the rules used */
   roles: string[];
   /** `declared` (site profile), `inferred` (traffic) or `unknown` */
@@ -101,6 +103,27 @@ export interface Report {
     last_ts: number | null;
     /** seconds */
     duration: number;
+    /**
+     * what the capturing systems recorded about their own completeness: pcapng Interface Statistics Blocks
+     * (last counters per interface; packet counts, null = not recorded) and the drops they add up to
+     */
+    evidence: {
+      interface_statistics: {
+        file: string;
+        section: number;
+        interface: number;
+        name: string | null;
+        received: number | null;
+        dropped_by_interface: number | null;
+        dropped_by_os: number | null;
+        accepted_by_filter: number | null;
+        delivered_to_user: number | null;
+        start_ts: number | null;
+        end_ts: number | null;
+      }[];
+      /** Σ (dropped_by_interface + dropped_by_os); null when no input recorded drop counters */
+      kernel_drops: number | null;
+    };
   };
   /** what the capture can and cannot prove; stated first in the text report */
   evidence: {
@@ -205,6 +228,7 @@ export function buildReport(result: AnalysisResult, version: string): Report {
 
   const hosts: ReportHost[] = [...result.hosts.values()].map((h) => ({
     address: h.address,
+    name: h.name ?? result.names.get(h.address) ?? null,
     roles: h.roles,
     source: h.declared.length ? 'declared' : h.roles.length ? 'inferred' : 'unknown',
     declared: h.declared,
@@ -237,6 +261,24 @@ export function buildReport(result: AnalysisResult, version: string): Report {
       first_ts: c.packets ? round6(result.firstTs) : null,
       last_ts: c.packets ? round6(result.lastTs) : null,
       duration: c.packets ? round6(result.lastTs - result.firstTs) : 0,
+      evidence: {
+        interface_statistics: result.files.flatMap((f) =>
+          f.interfaceStats.map((st) => ({
+            file: f.path,
+            section: st.section,
+            interface: st.interfaceId,
+            name: st.name,
+            received: st.ifRecv,
+            dropped_by_interface: st.ifDrop,
+            dropped_by_os: st.osDrop,
+            accepted_by_filter: st.filterAccept,
+            delivered_to_user: st.usrDeliv,
+            start_ts: st.startTs === null ? null : round6(st.startTs),
+            end_ts: st.endTs === null ? null : round6(st.endTs),
+          })),
+        ),
+        kernel_drops: result.droppedPackets,
+      },
     },
     evidence: {
       sidedness: result.evidence.sidedness,

@@ -30,6 +30,7 @@ export function renderText(r: Report): string {
   out.push(`          ${c.packets} packets: ${c.packets_in_flows} in ${r.summary.flows} TCP/UDP flows, ${c.ip_other} other IP, ${c.not_ip} not IP`);
   const anomalies = Object.entries(c.anomalies);
   out.push(`          anomalies: ${anomalies.length ? anomalies.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+  out.push(`          ${captureStatistics(c.evidence)}`);
   out.push(
     r.site.file
       ? `Site      ${r.site.file}: SEP ${r.site.sep_version ?? '(version not declared)'}, client transport ${r.site.client_transport}` +
@@ -74,7 +75,8 @@ export function renderText(r: Report): string {
           : h.source === 'inferred'
             ? `inferred (${h.inferred.map((i) => `${i.confidence}: ${i.basis}`).join('; ')})`
             : '';
-      out.push(`  ${pad(k, 18)} ${pad(h.address, 16)} out ${h.pkts_out}/in ${h.pkts_in} pkts  ${how}`);
+      const addr = h.name ? `${h.address} (${h.name})` : h.address;
+      out.push(`  ${pad(k, 18)} ${pad(addr, 16)} out ${h.pkts_out}/in ${h.pkts_in} pkts  ${how}`);
     }
   }
   out.push('');
@@ -95,6 +97,16 @@ export function renderText(r: Report): string {
   out.push(`SEP flows (${sep.length} of ${r.flows.length}; all flows are in --format json)`);
   for (const f of sep) out.push(`  ${flowLine(f)}`);
   return out.join('\n') + '\n';
+}
+
+/** One line on the capturing system's own statistics (pcapng ISBs): received and dropped per interface. */
+function captureStatistics(ev: Report['capture']['evidence']): string {
+  if (ev.interface_statistics.length === 0) return 'capture statistics: none recorded in the input (kernel drops unknown)';
+  const parts = ev.interface_statistics.map((st) => {
+    const n = (v: number | null): string => (v === null ? '?' : String(v));
+    return `${st.name ?? `interface ${st.interface}`}: ${n(st.received)} received, ${n(st.dropped_by_interface)} dropped by the interface, ${n(st.dropped_by_os)} by the OS`;
+  });
+  return `capture statistics: kernel drops ${ev.kernel_drops ?? 'not recorded'} (${parts.join('; ')})`;
 }
 
 function flowLine(f: ReportFlow): string {

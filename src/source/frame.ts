@@ -57,6 +57,36 @@ export interface CaptureFault {
   message: string;
 }
 
+/**
+ * Capture statistics of one capture interface, as the capturing system recorded them (pcapng Interface
+ * Statistics Block, draft-ietf-opsawg-pcapng section 4.6). Counters are packets, cumulative from the start
+ * of the capture; for an interface with several ISBs each counter holds the last value recorded. A counter
+ * the file does not give is null.
+ */
+export interface InterfaceStatistics {
+  /** 0-based pcapng section of the interface (interface ids restart per section) */
+  section: number;
+  /** interface id within its section */
+  interfaceId: number;
+  /** the IDB's `if_name`, or null */
+  name: string | null;
+  /** time of the last ISB, seconds since the epoch (float) */
+  ts: number;
+  /** `isb_starttime` / `isb_endtime`: when counting started and ended, seconds since the epoch, or null */
+  startTs: number | null;
+  endTs: number | null;
+  /** `isb_ifrecv`: packets received by the interface */
+  ifRecv: number | null;
+  /** `isb_ifdrop`: packets the interface dropped for lack of resources */
+  ifDrop: number | null;
+  /** `isb_filteraccept`: packets accepted by the capture filter */
+  filterAccept: number | null;
+  /** `isb_osdrop`: packets the operating system dropped (e.g. full capture buffer) */
+  osDrop: number | null;
+  /** `isb_usrdeliv`: packets delivered to the capturing program */
+  usrDeliv: number | null;
+}
+
 /** Summary a reader keeps while it is iterated. */
 export interface SourceStats {
   /** frames yielded so far */
@@ -68,6 +98,14 @@ export interface SourceStats {
   anomalies: CaptureAnomaly[];
   /** set when reading stopped early on damage; null when the file was read to its end */
   fault: CaptureFault | null;
+  /**
+   * Host names the capture carries, address text (dotted quad, RFC 5952 IPv6) → name: pcapng Name
+   * Resolution Blocks (section 4.5). A later record for the same address replaces an earlier one and a
+   * record with several names gives its last, as Wireshark resolves them. Absent when the format has none.
+   */
+  names?: Map<string, string>;
+  /** capture statistics per interface (pcapng Interface Statistics Blocks), in order of first appearance */
+  interfaceStats?: InterfaceStatistics[];
 }
 
 /**

@@ -7,6 +7,7 @@
  * Pure functions over a DataView of the reader's buffer: they never read past the block they are
  * given, and report damage as a `BlockProblem` instead of throwing.
  */
+import ipaddr from 'ipaddr.js';
 
 /** Section Header Block type (section 4.1); also the file's magic (0a 0d 0d 0a in either order). */
 export const BT_SHB = 0x0a0d0d0a;
@@ -56,10 +57,33 @@ export const MIN_PB_LENGTH = 32;
  */
 export const MAX_BLOCK_LENGTH = 128 * 1024 * 1024 + 131072 + MIN_EPB_LENGTH;
 
-/** Option codes used here (section 3.5 opt_endofopt; section 4.2 IDB options). */
+/** Option codes used here (section 3.5 opt_endofopt, opt_comment; section 4.2 IDB; section 4.6 ISB). */
 const OPT_ENDOFOPT = 0;
+/** opt_comment: UTF-8 text, allowed in every block (section 3.5) */
+export const OPT_COMMENT = 1;
+const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+const OPT_ISB_STARTTIME = 2;
+const OPT_ISB_ENDTIME = 3;
+const OPT_ISB_IFRECV = 4;
+const OPT_ISB_IFDROP = 5;
+const OPT_ISB_FILTERACCEPT = 6;
+const OPT_ISB_OSDROP = 7;
+const OPT_ISB_USRDELIV = 8;
+/** Name Resolution Block record types (section 4.5) */
+const NRB_RECORD_END = 0;
+const NRB_RECORD_IPV4 = 1;
+const NRB_RECORD_IPV6 = 2;
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Text of an option value (UTF-8, a trailing NUL some writers add is dropped). */
+export function optionText(dv: DataView, at: number, len: number): string {
+  let n = len;
+  while (n > 0 && dv.getUint8(at + n - 1) === 0) n--;
+  return utf8.decode(new Uint8Array(dv.buffer, dv.byteOffset + at, n));
+}
 
 /** Damage found inside a block. `offset` is a file offset, bytes. */
 export interface BlockProblem {
@@ -160,6 +184,8 @@ export function tooShort(what: string, min: number, len: number, offset: number)
  */
 export interface Iface {
   linkType: number;
+  /** `if_name` (option 2), or null */
+  name: string | null;
   /** 0 = no limit */
   snaplen: number;
   unitsPerSecond: number;
@@ -175,7 +201,7 @@ export interface IdbResult {
 }
 
 /**
- * Parses an IDB of `len` bytes at `p` (section 4.2): link type (u16), snaplen (u32), `if_tsresol`
+ * Parses an IDB of `len` bytes at `p` (section 4.2): link type (u16), snaplen (u32), `if_name` (option 2), `if_tsresol`
  * (option 9; top bit clear = 10^-v s, set = 2^-v s; default 10^-6) and `if_tsoffset` (option 14,
  * signed 64-bit seconds added to every timestamp). An unusable `if_tsresol` is counted as
  * `pcapng_tsresol_invalid` and the default is used.
@@ -186,6 +212,7 @@ export function parseIdb(dv: DataView, p: number, len: number, le: boolean, base
   if (len < MIN_IDB_LENGTH) return tooShort('Interface Description', MIN_IDB_LENGTH, len, base + p);
   const iface: Iface = {
     linkType: dv.getUint16(p + 8, le),
+    name: null,
     snaplen: dv.getUint32(p + 12, le),
     unitsPerSecond: 1e6,
     unitsBig: 1000000n,
@@ -194,7 +221,9 @@ export function parseIdb(dv: DataView, p: number, len: number, le: boolean, base
   };
   const anomalies: Array<[string, number, string]> = [];
   const problem = walkOptions(dv, p + 16, p + len - 4, le, base, (code, at, olen) => {
-    if (code === OPT_IF_TSRESOL) {
+    if (code === OPT_IF_NAME) {
+      iface.name = optionText(dv, at, olen);
+    } else if (code === OPT_IF_TSRESOL) {
       const v = dv.getUint8(at);
       const binary = (v & 0x80) !== 0;
       const e = v & 0x7f;
@@ -266,4 +295,140 @@ export function convertTs(iface: Iface, hi: number, lo: number, out: TsOut): voi
   const u = iface.unitsBig;
   out.sec = Number(t / u) + iface.offsetSec;
   out.nsec = Number(((t % u) * 1000000000n) / u);
+}
+
+/** An unsigned 64-bit option value as a number (exact below 2^53; counters never get near it). */
+function u64(dv: DataView, at: number, le: boolean): number {
+  const a = dv.getUint32(at, le);
+  const b = dv.getUint32(at + 4, le);
+  return le ? b * 4294967296 + a : a * 4294967296 + b;
+}
+
+/**
+ * Parses a Name Resolution Block of `len` bytes at `p` (section 4.5) into `names` (address text → name).
+ * Records: type u16, value length u16, value padded to 32 bits; `nrb_record_ipv4` = 4-byte address then
+ * one or more NUL-terminated UTF-8 names, `nrb_record_ipv6` = 16-byte address then names. As Wireshark
+ * resolves them (each name of each record replaces the previous one for its address), the last name of
+ * a record is used and a later record replaces an earlier one. Other record types are skipped;
+ * `nrb_record_end` ends the records, options follow (only their bounds are checked).
+ *
+ * @param anomalies receives [kind, file offset, message] for records too short for their address
+ *   (`pcapng_nrb_record_invalid`; the record is skipped)
+ * @returns null, or a problem when a record or option runs past the block (`pcapng_option_overrun`)
+ */
+export function parseNrb(
+  dv: DataView,
+  p: number,
+  len: number,
+  le: boolean,
+  base: number,
+  names: Map<string, string>,
+  anomalies: Array<[string, number, string]>,
+): BlockProblem | null {
+  const end = p + len - 4;
+  let q = p + 8;
+  while (end - q >= 4) {
+    const type = dv.getUint16(q, le);
+    const rlen = dv.getUint16(q + 2, le);
+    if (type === NRB_RECORD_END) return walkOptions(dv, q + 4, end, le, base);
+    if (q + 4 + rlen > end) {
+      return { code: 'pcapng_option_overrun', offset: base + q, message: `Name Resolution record of length ${rlen} runs past the end of its block.` };
+    }
+    const alen = type === NRB_RECORD_IPV4 ? 4 : type === NRB_RECORD_IPV6 ? 16 : -1;
+    if (alen > 0) {
+      const v = q + 4;
+      if (rlen <= alen) {
+        anomalies.push(['pcapng_nrb_record_invalid', base + q, `Name Resolution record of length ${rlen} has no name after its ${alen}-byte address; skipped.`]);
+      } else {
+        // the names: NUL-terminated strings one after another; the last non-empty one is kept
+        let nameAt = -1;
+        let nameEnd = -1;
+        for (let a = v + alen; a < v + rlen; ) {
+          let z = a;
+          while (z < v + rlen && dv.getUint8(z) !== 0) z++;
+          if (z > a) {
+            nameAt = a;
+            nameEnd = z;
+          }
+          a = z + 1;
+        }
+        if (nameAt >= 0) {
+          const bytes: number[] = [];
+          for (let i = 0; i < alen; i++) bytes.push(dv.getUint8(v + i));
+          const addr = alen === 4 ? bytes.join('.') : (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+          names.set(addr, utf8.decode(new Uint8Array(dv.buffer, dv.byteOffset + nameAt, nameEnd - nameAt)));
+        }
+      }
+    }
+    q += 4 + pad4(rlen);
+  }
+  return null;
+}
+
+/** The counters of one Interface Statistics Block (section 4.6); null = option absent. */
+export interface IsbCounters {
+  interfaceId: number;
+  /** the block's timestamp, raw (high, low) in the interface's units */
+  tsHi: number;
+  tsLo: number;
+  start: [number, number] | null;
+  end: [number, number] | null;
+  ifRecv: number | null;
+  ifDrop: number | null;
+  filterAccept: number | null;
+  osDrop: number | null;
+  usrDeliv: number | null;
+}
+
+/** Smallest ISB, bytes: framing 12 + interface id 4 + timestamp 8. */
+export const MIN_ISB_LENGTH = 24;
+
+/**
+ * Parses an Interface Statistics Block of `len` bytes at `p` (section 4.6): interface id u32, timestamp
+ * (high u32, low u32), options `isb_starttime` 2 / `isb_endtime` 3 (timestamps as the block's),
+ * `isb_ifrecv` 4, `isb_ifdrop` 5, `isb_filteraccept` 6, `isb_osdrop` 7, `isb_usrdeliv` 8 (u64 packet
+ * counts). An option of the wrong length is ignored.
+ * @returns the counters, or a problem (`pcapng_block_length_invalid`, `pcapng_option_overrun`)
+ */
+export function parseIsb(dv: DataView, p: number, len: number, le: boolean, base: number): IsbCounters | BlockProblem {
+  if (len < MIN_ISB_LENGTH) return tooShort('Interface Statistics', MIN_ISB_LENGTH, len, base + p);
+  const c: IsbCounters = {
+    interfaceId: dv.getUint32(p + 8, le),
+    tsHi: dv.getUint32(p + 12, le),
+    tsLo: dv.getUint32(p + 16, le),
+    start: null,
+    end: null,
+    ifRecv: null,
+    ifDrop: null,
+    filterAccept: null,
+    osDrop: null,
+    usrDeliv: null,
+  };
+  const problem = walkOptions(dv, p + 20, p + len - 4, le, base, (code, at, olen) => {
+    if (olen !== 8) return;
+    switch (code) {
+      case OPT_ISB_STARTTIME:
+        c.start = [dv.getUint32(at, le), dv.getUint32(at + 4, le)];
+        break;
+      case OPT_ISB_ENDTIME:
+        c.end = [dv.getUint32(at, le), dv.getUint32(at + 4, le)];
+        break;
+      case OPT_ISB_IFRECV:
+        c.ifRecv = u64(dv, at, le);
+        break;
+      case OPT_ISB_IFDROP:
+        c.ifDrop = u64(dv, at, le);
+        break;
+      case OPT_ISB_FILTERACCEPT:
+        c.filterAccept = u64(dv, at, le);
+        break;
+      case OPT_ISB_OSDROP:
+        c.osDrop = u64(dv, at, le);
+        break;
+      case OPT_ISB_USRDELIV:
+        c.usrDeliv = u64(dv, at, le);
+        break;
+    }
+  });
+  return problem ?? c;
 }

@@ -11,12 +11,20 @@
  * - IDB (4.2): link type, snaplen, `if_tsresol` (decimal and binary), `if_tsoffset`.
  * - EPB (4.3), SPB (4.4: no timestamp, interface 0, captured length = min(block body, original length,
  *   snaplen)), obsolete PB (appendix A, type 2).
- * - NRB, ISB, DSB, custom blocks and the other registered types are skipped; unregistered types are
- *   skipped and counted as `pcapng_block_unknown`.
+ * - NRB (4.5): addresses and their names go into `stats.names` (address text → the record's last name;
+ *   a later record for an address replaces an earlier one, as Wireshark resolves them).
+ * - ISB (4.6): the counters (`isb_ifrecv`, `isb_ifdrop`, `isb_filteraccept`, `isb_osdrop`, `isb_usrdeliv`)
+ *   and `isb_starttime`/`isb_endtime` of each interface go into `stats.interfaceStats` (one entry per
+ *   section and interface; a later ISB updates the counters it carries).
+ * - EPB and PB `opt_comment` options become the frame's `comment` (several joined with a newline); the
+ *   text is decoded only for packets that carry one.
+ * - DSB, custom blocks and the other registered types are skipped; unregistered types are skipped and
+ *   counted as `pcapng_block_unknown`.
  *
  * Counted anomalies (reading goes on): `pcapng_version_unsupported` (later section skipped), `pcapng_block_unknown`, `pcapng_interface_undefined` (packet
- * naming an interface without IDB in its section: the packet is skipped), `pcapng_spb_timestamp_absent`
- * (SPB frames get tsSec = tsNsec = 0), `pcapng_tsresol_invalid`, `pcapng_tsoffset_invalid`.
+ * or ISB naming an interface without IDB in its section: the block is skipped), `pcapng_spb_timestamp_absent`
+ * (SPB frames get tsSec = tsNsec = 0), `pcapng_tsresol_invalid`, `pcapng_tsoffset_invalid`,
+ * `pcapng_nrb_record_invalid` (a name record without a name: skipped).
  *
  * Faults (reading stops, earlier frames stand), each at the damaged block's file offset unless noted:
  * `pcapng_block_length_invalid` (< 12, not a multiple of 4, above `MAX_BLOCK_LENGTH`, or too short for
@@ -25,11 +33,13 @@
  * `pcapng_record_length_bogus` (captured length runs past the block body), `pcapng_byte_order_invalid`
  * (a later SHB), `file_read_error`.
  */
-import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
+import { CaptureOpenError, type Frame, type FrameSource, type InterfaceStatistics, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
 import {
   BT_EPB,
   BT_IDB,
+  BT_ISB,
+  BT_NRB,
   BT_PB,
   BT_SHB,
   BT_SPB,
@@ -37,14 +47,19 @@ import {
   convertTs,
   type BlockProblem,
   type Iface,
+  type IsbCounters,
   MAX_BLOCK_LENGTH,
   MIN_BLOCK_LENGTH,
   MIN_EPB_LENGTH,
   MIN_PB_LENGTH,
   MIN_SHB_LENGTH,
   MIN_SPB_LENGTH,
+  OPT_COMMENT,
+  optionText,
   pad4,
   parseIdb,
+  parseIsb,
+  parseNrb,
   shbByteOrder,
   shbVersionProblem,
   SKIPPED_BLOCK_TYPES,
@@ -112,7 +127,20 @@ function trailerProblem(dv: DataView, p: number, len: number, le: boolean, base:
 /** A pcapng file being read; see the module comment. */
 class PcapngSource implements FrameSource {
   readonly format = 'pcapng' as const;
-  readonly stats: SourceStats = { frames: 0, bytesRead: 0, anomalyCounts: {}, anomalies: [], fault: null };
+  readonly stats: SourceStats = { frames: 0, bytesRead: 0, anomalyCounts: {}, anomalies: [], fault: null, names: new Map(), interfaceStats: [] };
+  /** 0-based number of the current section */
+  private section = 0;
+  /** `section:interfaceId` → index in stats.interfaceStats */
+  private readonly statsIndex = new Map<string, number>();
+  /** comment(s) of the packet block being read (set by `onPacketOption`), or undefined */
+  private comment: string | undefined = undefined;
+  private commentDv: DataView | null = null;
+  /** option callback for packet blocks, made once (no closure per packet) */
+  private readonly onPacketOption = (code: number, at: number, len: number): void => {
+    if (code !== OPT_COMMENT || this.commentDv === null) return;
+    const text = optionText(this.commentDv, at, len);
+    this.comment = this.comment === undefined ? text : `${this.comment}\n${text}`;
+  };
   private iterated = false;
   private closed = false;
   /** interfaces of the current section, by id */
@@ -145,6 +173,48 @@ class PcapngSource implements FrameSource {
     if (this.iterated) throw new Error(`${this.path}: a capture source can be iterated only once`);
     this.iterated = true;
     return this.frames();
+  }
+
+  /** Records an ISB's counters for its interface (a later ISB updates what it carries). */
+  private interfaceStatistics(c: IsbCounters, at: number): void {
+    const iface = this.ifaces[c.interfaceId];
+    if (iface === undefined) {
+      this.anomaly('pcapng_interface_undefined', at + 8, `Interface Statistics Block names interface ${c.interfaceId}, but its section defines ${this.ifaces.length}; skipped.`);
+      return;
+    }
+    const time = (hi: number, lo: number): number => {
+      convertTs(iface, hi, lo, this.ts);
+      return this.ts.sec + this.ts.nsec / 1e9;
+    };
+    const key = `${this.section}:${c.interfaceId}`;
+    const all = this.stats.interfaceStats!;
+    let i = this.statsIndex.get(key);
+    if (i === undefined) {
+      i = all.length;
+      this.statsIndex.set(key, i);
+      all.push({
+        section: this.section,
+        interfaceId: c.interfaceId,
+        name: iface.name,
+        ts: 0,
+        startTs: null,
+        endTs: null,
+        ifRecv: null,
+        ifDrop: null,
+        filterAccept: null,
+        osDrop: null,
+        usrDeliv: null,
+      });
+    }
+    const s: InterfaceStatistics = all[i];
+    s.ts = time(c.tsHi, c.tsLo);
+    if (c.start) s.startTs = time(c.start[0], c.start[1]);
+    if (c.end) s.endTs = time(c.end[0], c.end[1]);
+    s.ifRecv = c.ifRecv ?? s.ifRecv;
+    s.ifDrop = c.ifDrop ?? s.ifDrop;
+    s.filterAccept = c.filterAccept ?? s.filterAccept;
+    s.osDrop = c.osDrop ?? s.osDrop;
+    s.usrDeliv = c.usrDeliv ?? s.usrDeliv;
   }
 
   private fault(p: BlockProblem): void {
@@ -204,6 +274,7 @@ class PcapngSource implements FrameSource {
             break;
           case BT_SHB: {
             this.ifaces = [];
+            this.section++;
             const version = len >= MIN_SHB_LENGTH ? shbVersionProblem(dv, p, le, base) : null;
             this.skipSection = version !== null;
             if (version) this.anomaly(version.code, version.offset, `${version.message} The section is skipped.`);
@@ -236,7 +307,9 @@ class PcapngSource implements FrameSource {
               };
               break;
             }
-            problem = walkOptions(dv, p + 28 + pad4(caplen), p + len - 4, le, base);
+            this.comment = undefined;
+            this.commentDv = dv;
+            problem = walkOptions(dv, p + 28 + pad4(caplen), p + len - 4, le, base, this.onPacketOption);
             if (problem) break;
             const iface = this.ifaces[ifid];
             if (iface === undefined) {
@@ -253,6 +326,8 @@ class PcapngSource implements FrameSource {
               data: r.buf.subarray(p + 28, p + 28 + caplen),
               index: 0,
               interfaceId: ifid,
+              fcsLen: 0,
+              comment: this.comment,
             };
             break;
           }
@@ -279,7 +354,21 @@ class PcapngSource implements FrameSource {
               data: r.buf.subarray(p + 12, p + 12 + caplen),
               index: 0,
               interfaceId: 0,
+              fcsLen: 0,
+              comment: undefined,
             };
+            break;
+          }
+          case BT_NRB: {
+            const found: Array<[string, number, string]> = [];
+            problem = parseNrb(dv, p, len, le, base, this.stats.names!, found);
+            for (const [kind, off, msg] of found) this.anomaly(kind, off, msg);
+            break;
+          }
+          case BT_ISB: {
+            const res = parseIsb(dv, p, len, le, base);
+            if ('code' in res) problem = res;
+            else this.interfaceStatistics(res, at);
             break;
           }
           default:
