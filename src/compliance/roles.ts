@@ -110,8 +110,10 @@ export function buildHosts(
   };
   const svcIds = (r: FlowRecord) => services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP).map((s) => s.entry.id);
 
-  // pass 1: managers and GUPs, from what they answer
+  // pass 1: managers and GUPs, from what they answer (a flow a declared manager opened is no evidence:
+  // that is the manager talking in the wrong direction, not its peer being a manager)
   for (const r of records) {
+    if (hosts.get(r.origH)!.declared.includes('sepm')) continue;
     const ids = svcIds(r);
     const ans = answered(r);
     for (const id of ids) {

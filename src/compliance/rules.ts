@@ -98,13 +98,15 @@ function grouped(flows: FlowRecord[], key: (r: FlowRecord) => string, build: (gr
 }
 
 /**
- * Summarises source addresses for a firewall rule: the site's declared networks (of any role) that contain
- * them, plus any address no declared network covers.
+ * Summarises source addresses for a firewall rule: a declared network (of any role) stands for its
+ * addresses when two or more of the sources fall in it (one source stays one address: the evidence does
+ * not show the rest of the network needs it); other addresses are listed.
  * @returns e.g. "10.1.2.0/24, 10.9.9.9"
  */
 export function summariseSources(addresses: string[], profile: SiteProfile): string {
   const nets: string[] = [];
   const loose: string[] = [];
+  const netOf = new Map<string, string>();
   for (const a of addresses) {
     let covered: string | null = null;
     for (const specs of profile.roles.values()) {
@@ -116,7 +118,13 @@ export function summariseSources(addresses: string[], profile: SiteProfile): str
       }
       if (covered) break;
     }
-    if (covered) nets.push(covered);
+    if (covered) netOf.set(a, covered);
+    else loose.push(a);
+  }
+  const count = new Map<string, number>();
+  for (const n of netOf.values()) count.set(n, (count.get(n) ?? 0) + 1);
+  for (const [a, n] of netOf) {
+    if (count.get(n)! >= 2) nets.push(n);
     else loose.push(a);
   }
   return [...uniq(nets), ...uniq(loose).sort(compareAddresses)].join(', ');
@@ -180,7 +188,10 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
           service: s.entry.id,
           flows: g.map((r) => r.uid),
           hosts: [...sources, g[0].respH],
-          remediation: `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
+          remediation:
+            id === 'blocked-half-open'
+              ? `check the return path: ${g[0].respH} answered the SYN but no ACK from ${sources.join(', ')} arrived (asymmetric routing, or a firewall dropping packets after the SYN)`
+              : `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
           firstTs: first,
           lastTs: last,
           attempts,
@@ -250,10 +261,12 @@ const wrongRole: Rule = {
   description: 'a SEP service used between hosts whose roles do not fit it (client to client on SEP ports, a non-console to 8443, a non-manager to SQL 1433)',
   run(ctx) {
     const declaring = ctx.profile.roles.size > 0;
+    const v = ctx.profile.sepVersion;
     const hits = considered(ctx).filter((r) => {
       const c = ctx.classes.get(r.uid);
       if (!c?.service) return false;
       if (c.candidates.some((s) => s.entry.sameHostOnly)) return false; // reported by localhost-only-port-exposed
+      if (v && !c.candidates.some((s) => versionInRange(v, s.entry.versions.from, s.entry.versions.until))) return false; // reported by version-inapplicable-port
       if (c.fit === 'wrong-role') return true;
       // an undeclared initiator reaching a declared responder on an administrative service
       const o = ctx.hosts.get(r.origH);
@@ -281,13 +294,14 @@ const SERVER_ROLES = new Set(['sepm', 'gup', 'sql']);
 
 const roleContradiction: Rule = {
   id: 'role-contradiction',
-  description: "a declared host whose traffic says it has another role (a declared client that answers the manager's client port for others, an undeclared GUP, SQL Server or manager)",
+  description: "a declared host whose traffic says, with high confidence (answering two or more peers), that it has another role: a declared client that answers the manager's client port for others, an undeclared GUP, SQL Server or manager",
   run(ctx) {
     const out: Finding[] = [];
     for (const h of ctx.hosts.values()) {
       if (h.declared.length === 0 || isIgnored(ctx.profile, -1, h.address, h.address)) continue;
       for (const i of h.inferred) {
-        if (!SERVER_ROLES.has(i.role) || h.declared.includes(i.role) || i.confidence === 'low') continue;
+        // one stray flow is not enough to contradict a declaration: the host must answer two or more peers
+        if (!SERVER_ROLES.has(i.role) || h.declared.includes(i.role) || i.confidence !== 'high') continue;
         // a GUP is a client that also caches content: declared client + answers 2967 is an undeclared GUP
         const severity = i.role === 'gup' && h.declared.includes('client') ? 'low' : 'medium';
         out.push({
@@ -341,7 +355,11 @@ const plaintext: Rule = {
   description: 'client to manager traffic over plain HTTP (8014) where the site policy requires HTTPS',
   run(ctx) {
     if (ctx.profile.policy.clientTransport !== 'https') return [];
-    const hits = considered(ctx).filter((r) => ctx.classes.get(r.uid)?.service?.entry.id === 'client-http');
+    // only flows that are client -> manager traffic (reversed or wrong-role flows are reported as such)
+    const hits = considered(ctx).filter((r) => {
+      const c = ctx.classes.get(r.uid);
+      return c?.service?.entry.id === 'client-http' && c.fit === 'expected';
+    });
     return grouped(hits, (r) => `${r.respH}|${r.respP}`, (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);

@@ -155,4 +155,30 @@ describe('rules', () => {
     const f = run([flow('10.1.0.21', '10.0.0.10', 8080, 'S0'), flow('10.1.0.22', '10.0.0.10', 443)], moved);
     expect(f.find((x) => x.rule === 'blocked-dropped')?.service).toBe('client-http');
   });
+
+  it('remediation keeps a lone source as an address: one refused host does not open its whole /24', () => {
+    const f = run([flow('10.1.0.21', '10.0.0.10', 443, 'REJ'), flow('10.1.0.22', '10.0.0.10', 8014)], SITE);
+    expect(f.find((x) => x.rule === 'blocked-refused')?.remediation).toBe('allow 10.1.0.21 -> 10.0.0.10 TCP 443');
+  });
+
+  it('half-open: the SYN was answered, so the remediation points at the return path, not at an allow rule', () => {
+    const f = run([flow('10.3.0.5', '10.0.0.10', 8443, 'S1', 'tcp', { history: 'Sh', respPkts: 3 }), flow('10.1.0.22', '10.0.0.10', 8014)], SITE);
+    const h = f.find((x) => x.rule === 'blocked-half-open');
+    expect(h?.severity).toBe('medium');
+    expect(h?.remediation).toMatch(/^check the return path/);
+  });
+
+  it('plaintext only judges client -> manager traffic, not a manager opening 8014 towards a client', () => {
+    const https = site('roles: {sepm: [10.0.0.10], client: [10.1.0.0/24]}\npolicy: {client_transport: https}\n');
+    const f = run([flow('10.0.0.10', '10.1.0.21', 8014), flow('10.1.0.22', '10.0.0.10', 443)], https);
+    expect(f.map((x) => x.rule)).toContain('reversed-direction');
+    expect(f.map((x) => x.rule)).not.toContain('plaintext-where-https-required');
+  });
+
+  it('role-contradiction needs a declared client answering the manager port for two peers, not one', () => {
+    const one = run([flow('10.1.0.21', '10.1.0.23', 8014), flow('10.1.0.21', '10.0.0.10', 8014)], SITE);
+    expect(one.map((x) => x.rule)).not.toContain('role-contradiction');
+    const two = run([flow('10.1.0.21', '10.1.0.23', 8014), flow('10.1.0.22', '10.1.0.23', 8014), flow('10.1.0.21', '10.0.0.10', 8014)], SITE);
+    expect(two.filter((x) => x.rule === 'role-contradiction').map((x) => x.hosts)).toEqual([['10.1.0.23']]);
+  });
 });
