@@ -7,12 +7,14 @@
  * STOP. Dispatch is by table only:
  *   link type (LINKTYPE_*, https://www.tcpdump.org/linktypes.html) → link dissector, which sets view.etherType
  *   → EtherType → VLAN tag / PPPoE shims (which set view.etherType again) or IPv4 / IPv6
- *   → IP protocol number (after IPv6 extension headers) → TCP / UDP.
+ *   → IP protocol number (after IPv6 extension headers) → TCP / UDP, or an IP-in-IP tunnel (4, 41) whose
+ *     inner IP header is decoded in place of the outer one and dispatched again (tunnel.ts).
  * Adding a protocol is one line in one table (or a call to `registerLinkType` / `registerEtherType` /
  * `registerIpProtocol`).
  *
  * Statuses (packet.ts `DecodeStatus`):
- *  - Transport: TCP/UDP header decoded (TCP options may be cut: `truncated`).
+ *  - Transport: TCP/UDP header decoded (TCP options may be cut: `truncated`); inside IP-in-IP tunnels, the
+ *    innermost one (`tunnelDepth` > 0, IP fields describe the inner packet).
  *  - Network: IP decoded, no TCP/UDP header (other protocol, non-first fragment, ESP, transport header cut
  *    by the snaplen, or IP options / IPv6 extension headers cut by the snaplen).
  *  - NotIp: link layer decoded, no IP in it; also when the link header or the IP fixed header was cut by
@@ -34,9 +36,10 @@
  * ipv4_total_length_bogus (ip), ipv6_header_truncated / ipv6_version_bogus / ipv6_ext_header_truncated /
  * ipv6_ext_header_exceeds_payload (ipv6), tcp_header_truncated / tcp_data_offset_bogus /
  * tcp_header_exceeds_segment (tcp), udp_header_truncated / udp_length_bogus / udp_header_exceeds_segment
- * (udp), internal_error (frame: a dissector bug; the original exception is the error's `cause`).
+ * (udp), ip_tunnel_nesting_too_deep (ip), internal_error (frame: a dissector bug; the original exception is
+ * the error's `cause`).
  * Soft anomalies (view.weird, first one wins): ip_total_length_exceeds_frame, udp_length_exceeds_ip_payload,
- * tcp_header_fragmented, udp_header_fragmented.
+ * tcp_header_fragmented, udp_header_fragmented, ipv6_routing_type0.
  *
  * decodeFrame never throws. It allocates nothing on the success path (Malformed allocates the DecodeError).
  */
@@ -51,6 +54,7 @@ import * as raw from './raw.js';
 import * as sll from './sll.js';
 import * as sll2 from './sll2.js';
 import * as tcp from './tcp.js';
+import * as tunnel from './tunnel.js';
 import * as udp from './udp.js';
 
 export { PacketView, DecodeStatus, DecodeError } from './packet.js';
@@ -80,8 +84,10 @@ const etherTypes = new Map<number, Dissector>([
 
 /** IP protocol number (IANA) → transport dissector */
 const ipProtocols: (Dissector | undefined)[] = new Array<Dissector | undefined>(256).fill(undefined);
-ipProtocols[6] = tcp.decode; //   TCP
-ipProtocols[17] = udp.decode; //  UDP
+ipProtocols[4] = tunnel.decodeIpv4InIp; //   IPv4 in IP (RFC 2003): decoded as the packet
+ipProtocols[6] = tcp.decode; //                TCP
+ipProtocols[17] = udp.decode; //               UDP
+ipProtocols[41] = tunnel.decodeIpv6InIp; //    IPv6 in IP (RFC 4213)
 
 /** Adds or replaces the dissector of a link type. */
 export function registerLinkType(linkType: number, d: Dissector): void {
@@ -118,11 +124,16 @@ function decodeLayers(link: Dissector, data: Uint8Array, view: PacketView): Deco
   }
   if (off === STOP) return DecodeStatus.Network;
 
-  const transport = ipProtocols[view.protocol];
-  if (transport === undefined) return DecodeStatus.Network;
-  const ipEnd = datagramEnd(view);
-  transport(data, off, ipEnd < capEnd ? ipEnd : capEnd, view);
-  return view.transport !== 0 ? DecodeStatus.Transport : DecodeStatus.Network;
+  // IP protocol → next layer; a tunnel (4, 41) decodes the inner IP header and the loop goes on with its
+  // protocol (tunnel.ts bounds the depth)
+  for (;;) {
+    const next = ipProtocols[view.protocol];
+    if (next === undefined) return DecodeStatus.Network;
+    const ipEnd = datagramEnd(view);
+    off = next(data, off, ipEnd < capEnd ? ipEnd : capEnd, view);
+    if (view.transport !== 0) return DecodeStatus.Transport;
+    if (off === STOP) return DecodeStatus.Network;
+  }
 }
 
 /**

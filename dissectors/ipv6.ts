@@ -11,6 +11,14 @@
  *   - Authentication Header 51 (RFC 4302 §2.2): length in 4-byte units minus 2 → (len + 2) * 4 bytes.
  * ESP 50 (encrypted), No Next Header 59 and every other value end the walk: that value is `protocol`.
  *
+ * Routing header type 0 (RFC 2460 §4.4: next header | hdr ext len | routing type | segments left | reserved 4
+ * | addresses, 16 bytes each; deprecated by RFC 5095): the packet's final destination is the last address of
+ * the list while segments are left, and that is the address `dst` gets, as Zeek (IPv6_Hdr_Chain::
+ * ProcessRoutingHeader: segments left > 0, hdr ext len ≥ 2 and even) and tshark's conversation tables key
+ * the flow. Only the first Routing header counts (RFC 8200 §4.1 allows one). Every type-0 header is flagged
+ * with the soft anomaly `ipv6_routing_type0` (Zeek weird `routing0_hdr`, tshark expert note "Routing header
+ * type is deprecated"). Other routing types keep the header's destination.
+ *
  * Rules:
  *  - fixed 40 bytes not captured → truncation or `ipv6_header_truncated`; version ≠ 6 → `ipv6_version_bogus`.
  *  - an extension header beyond the payload length → `ipv6_ext_header_exceeds_payload` (malformed); beyond
@@ -23,7 +31,8 @@
  *    fragment (offset 0, M 0; RFC 6946) is not a fragment.
  *
  * Writes: ipVersion, ipOffset, ipHeaderLen (40 + extension headers walked), ipTotalLen (payload length + 40),
- * src/dst (4 words), protocol, fragment fields. Returns the offset of the upper-layer header.
+ * src/dst (4 words; dst = the final destination of a type-0 Routing header), protocol, fragment fields.
+ * Returns the offset of the upper-layer header.
  */
 import type { PacketView } from './packet.js';
 import { DecodeError } from './packet.js';
@@ -66,6 +75,7 @@ export function decode(data: Uint8Array, offset: number, end: number, view: Pack
   const capEnd = declEnd < end ? declEnd : end;
 
   let p = offset + IPV6_HEADER_LEN;
+  let routed = false;
   for (;;) {
     let len: number;
     switch (nh) {
@@ -96,6 +106,21 @@ export function decode(data: Uint8Array, offset: number, end: number, view: Pack
     }
     if (p + len > declEnd) throw new DecodeError('ipv6_ext_header_exceeds_payload', 'ipv6', p, len, declEnd - p);
     if (p + len > capEnd) return short(data, capEnd, view, 'ipv6', 'ipv6_ext_header_truncated', p, len);
+    if (nh === 43 && !routed) {
+      routed = true;
+      if (data[p + 2] === 0) {
+        weird(view, 'ipv6_routing_type0');
+        const extLen = data[p + 1];
+        if (data[p + 3] > 0 && extLen >= 2 && (extLen & 1) === 0) {
+          // final destination: the last 16 bytes of the header
+          const a = p + len - 16;
+          dst[0] = u32(data, a);
+          dst[1] = u32(data, a + 4);
+          dst[2] = u32(data, a + 8);
+          dst[3] = u32(data, a + 12);
+        }
+      }
+    }
     nh = data[p];
     p += len;
     view.ipHeaderLen = p - offset;

@@ -48,6 +48,11 @@ export class PacketView {
   isFragment = false;
   /** fragment offset in bytes (0 for the first fragment) */
   fragOffset = 0;
+  /**
+   * IP-in-IP encapsulations removed (IP protocol 4 / 41, dissectors/tunnel.ts): 0 = none. When > 0 every IP
+   * field above describes the innermost packet.
+   */
+  tunnelDepth = 0;
 
   // ---- transport layer ----
   /** 0 = no transport header decoded, 6 = TCP, 17 = UDP */
@@ -91,6 +96,7 @@ export class PacketView {
     this.linkType = 0; this.vlanCount = 0; this.vlanOuter = -1; this.vlanInner = -1; this.etherType = 0;
     this.ipVersion = 0; this.ipOffset = 0; this.ipHeaderLen = 0; this.ipTotalLen = 0;
     this.src.fill(0); this.dst.fill(0); this.protocol = 0; this.ipId = 0; this.isFragment = false; this.fragOffset = 0;
+    this.tunnelDepth = 0;
     this.transport = 0; this.srcPort = 0; this.dstPort = 0; this.tcpFlags = 0; this.seq = 0; this.ack = 0;
     this.window = 0; this.transportHeaderLen = 0; this.payloadLen = 0; this.payloadOffset = 0;
     this.truncated = false; this.weird = null; this.error = null;

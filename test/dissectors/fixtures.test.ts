@@ -21,6 +21,7 @@ function checkView(fx: Fixture, view: PacketView, st: DecodeStatus, data: Uint8A
   expect(view.origLen).toBe(fx.origLen ?? data.length);
   if (w.etherType !== undefined) expect(view.etherType).toBe(w.etherType);
   expect([view.vlanCount, view.vlanOuter, view.vlanInner]).toEqual(w.vlan ?? [0, -1, -1]);
+  expect(view.tunnelDepth).toBe(w.tunnel ?? 0);
 
   if (w.ip) {
     expect(view.ipVersion).toBe(w.ip.v);

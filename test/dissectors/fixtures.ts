@@ -68,6 +68,8 @@ export interface Want {
   etherType?: number;
   /** [count, outer, inner] */
   vlan?: [number, number, number];
+  /** IP-in-IP tunnels decapsulated (view.tunnelDepth); 0 when absent */
+  tunnel?: number;
   ip?: {
     v: 4 | 6;
     src: string;
@@ -523,7 +525,7 @@ export const FIXTURES: Fixture[] = [
     name: 'IPv6 / Routing header (type 0, 24 bytes) / UDP with empty payload',
     linkType: 1,
     source: ['ip/tcpdump-ipv6-routing-header.pcap', 3],
-    tshark: 'frame.len=86 frame.cap_len=86 frame.protocols=eth:ethertype:ipv6:ipv6.routing:udp eth.type=0x86dd ipv6.src=2200::244:212:3fff:feae:22f7 ipv6.dst=2200::240:2:0:0:4 ipv6.plen=32 ipv6.nxt=43 udp.srcport=5645 udp.dstport=5642 udp.length=8',
+    tshark: 'frame.len=86 frame.cap_len=86 frame.protocols=eth:ethertype:ipv6:ipv6.routing:udp eth.type=0x86dd ipv6.src=2200::244:212:3fff:feae:22f7 ipv6.dst=2200::240:2:0:0:4 ipv6.plen=32 ipv6.nxt=43 ipv6.routing.type=0 ipv6.routing.segleft=1 ipv6.routing.src.addr=2200::210:2:0:0:4 _ws.expert.message=Routing header type is deprecated udp.srcport=5645 udp.dstport=5642 udp.length=8',
     hex: `
        00 13 c4 c7 84 f0                                                  # Ethernet destination
        00 12 3f ae 22 f7                                                  # source
@@ -544,8 +546,11 @@ export const FIXTURES: Fixture[] = [
     `,
     want: {
       status: DecodeStatus.Transport,
+      // deprecated type 0 (RFC 5095), one segment left: dst is the final destination, the routing header's last
+      // address (tshark's conversation table and Zeek key the flow on it)
+      weird: 'ipv6_routing_type0',
       etherType: 0x86dd,
-      ip: { v: 6, src: '2200::244:212:3fff:feae:22f7', dst: '2200::240:2:0:0:4', totalLen: 72, headerLen: 64, protocol: 17 },
+      ip: { v: 6, src: '2200::244:212:3fff:feae:22f7', dst: '2200::210:2:0:0:4', totalLen: 72, headerLen: 64, protocol: 17 },
       udp: { src: 5645, dst: 5642, payloadLen: 0 },
     },
   },
@@ -590,7 +595,7 @@ export const FIXTURES: Fixture[] = [
     },
   },
   {
-    name: 'IPv4 carrying IPv6 (6in4, protocol 41): the tunnel is not followed, first 96 of 480 bytes',
+    name: 'IPv4 carrying IPv6 (6in4, protocol 41): the inner IPv6/UDP is the packet, first 96 of 480 bytes',
     linkType: 1,
     source: ['app/ndpi-syslog.pcap', 26, 96],
     origLen: 480,
@@ -615,10 +620,13 @@ export const FIXTURES: Fixture[] = [
        3c 31 33 33 3e 73 73 67 3a 20 4e 65 74 53
     `,
     want: {
-      status: DecodeStatus.Network,
+      // decoded as tshark does: the inner IPv6 header and its UDP header (both within the 96 captured bytes)
+      status: DecodeStatus.Transport,
       truncated: true,
       etherType: 0x0800,
-      ip: { v: 4, src: '193.24.227.10', dst: '216.66.86.114', totalLen: 466, headerLen: 20, protocol: 41 },
+      tunnel: 1,
+      ip: { v: 6, src: '2001:470:6c:a1::2', dst: '2001:470:765b::b15:22', totalLen: 406 + 40, headerLen: 40, protocol: 17 },
+      udp: { src: 38159, dst: 514, payloadLen: 406 - 8 },
     },
   },
   {
@@ -869,10 +877,12 @@ export const FIXTURES: Fixture[] = [
     name: 'IPv6 / Hop-by-Hop / 33 x (Routing, atomic Fragment, Destination Options) / UDP',
     linkType: 1,
     source: ['ip/libpcap-ipv6_ext_headers.pcap', 1],
-    tshark: 'frame.len=872 frame.cap_len=872 frame.protocols=eth:ethertype:ipv6:ipv6.hopopts:ipv6.routing:ipv6.fraghdr:ipv6.dstopts:(x33):udp:data ipv6.src=2001:db8::1 ipv6.dst=2001:db8::2 ipv6.plen=818 ipv6.nxt=0 ipv6.fraghdr.offset=0 (x33) ipv6.fraghdr.more=0 (x33) udp.srcport=12345 udp.dstport=54321 udp.length=18',
+    tshark: 'frame.len=872 frame.cap_len=872 frame.protocols=eth:ethertype:ipv6:ipv6.hopopts:ipv6.routing:ipv6.fraghdr:ipv6.dstopts:(x33):udp:data ipv6.src=2001:db8::1 ipv6.dst=2001:db8::2 ipv6.plen=818 ipv6.nxt=0 ipv6.routing.type=0 (x33) ipv6.routing.segleft=0 (x33) _ws.expert.message=Routing header type is deprecated ipv6.fraghdr.offset=0 (x33) ipv6.fraghdr.more=0 (x33) udp.srcport=12345 udp.dstport=54321 udp.length=18',
     hex: IPV6_EXT_CHAIN,
     want: {
       status: DecodeStatus.Transport,
+      // type 0 with no segment left: flagged, the destination stays
+      weird: 'ipv6_routing_type0',
       etherType: 0x86dd,
       // atomic fragments (offset 0, M 0; RFC 6946) are not fragments
       ip: { v: 6, src: '2001:db8::1', dst: '2001:db8::2', totalLen: 858, headerLen: 40 + 8 + 33 * 24, protocol: 17 },

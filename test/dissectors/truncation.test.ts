@@ -4,7 +4,7 @@
  * UDP), decoded twice:
  *  (a) as a snaplen cut (origLen = the full frame length): truncated = true, never Malformed, and the status
  *      is exactly the deepest header that is complete in the prefix, with the same field values as the full
- *      frame for the layers decoded;
+ *      frame for the layers decoded (for IP-in-IP: while the inner IP header is incomplete, the outer packet);
  *  (b) as if the prefix were the whole frame (origLen = prefix length): Malformed or a status no deeper
  *      than the full frame's, never an exception and never `internal_error`.
  */
@@ -47,6 +47,14 @@ describe('truncation sweep over every prefix of real frames', () => {
       const thOff = full.payloadOffset - full.transportHeaderLen;
       const thFixedEnd = thOff + (full.transport === 6 ? 20 : 8);
       const view = new PacketView();
+      // IP-in-IP: the outer packet as decoded from the bytes before the inner header (the tunnel fixture)
+      let outer: { fixedEnd: number; fields: unknown[] } | null = null;
+      if (full.tunnelDepth > 0) {
+        const o = new PacketView();
+        expect(decodeFrame(bytes.subarray(0, full.ipOffset), fx.linkType, fullLen, o)).toBe(DecodeStatus.Network);
+        expect([o.tunnelDepth, o.protocol]).toEqual([0, o.ipVersion === 4 ? 41 : o.protocol]);
+        outer = { fixedEnd: o.ipOffset + (o.ipVersion === 4 ? 20 : 40), fields: [0, o.ipVersion, o.ipOffset, [...o.src], [...o.dst], o.protocol] };
+      }
 
       for (let p = 0; p < bytes.length; p++) {
         const data = bytes.subarray(0, p); // a subarray: the bytes after the cut are still in the buffer
@@ -58,6 +66,15 @@ describe('truncation sweep over every prefix of real frames', () => {
         const s = snap(view);
         expect(view.truncated, where).toBe(true);
         expect(view.error, `${where}: ${view.error?.message}`).toBeNull();
+        if (outer !== null && p < ipFixedEnd) {
+          // IP-in-IP, inner fixed header not complete: the outer packet (or nothing) is what was captured
+          if (p < outer.fixedEnd) {
+            expect(st!, where).toBe(DecodeStatus.NotIp);
+          } else {
+            expect(st!, where).toBe(DecodeStatus.Network);
+            expect([view.tunnelDepth, s.ipVersion, s.ipOffset, s.src, s.dst, s.protocol], where).toEqual(outer.fields);
+          }
+        } else {
         let want: DecodeStatus;
         if (full.ipVersion === 0 || p < ipFixedEnd) want = DecodeStatus.NotIp;
         else if (fullSt === DecodeStatus.Network) want = DecodeStatus.Network;
@@ -81,6 +98,7 @@ describe('truncation sweep over every prefix of real frames', () => {
         // the tag stack is complete once the IP header is reached, or (not IP) once the final EtherType is read
         if (full.ipVersion !== 0 ? p >= ipFixedEnd : view.etherType === full.etherType) {
           expect([s.vlanCount, s.vlanOuter, s.vlanInner], where).toEqual([f.vlanCount, f.vlanOuter, f.vlanInner]);
+        }
         }
 
         // (b) the prefix claims to be the whole frame

@@ -43,23 +43,11 @@ const TSHARK_REFUSES: Record<string, string> = {
  * The test fails if the differences change (a new one appears or a listed one disappears).
  */
 const KNOWN_DIFFERENCES: Record<string, { why: string; problems: string[] }> = {
-  'app/ndpi-syslog.pcap': {
-    why: 'frames 26-31 are IPv6 tunnelled in IPv4 (protocol 41); tshark decodes the inner IPv6/UDP, sepflow does not decapsulate tunnels yet and counts them as other IP',
-    problems: ['tshark has udp 2001:470:6c:a1::2|38159 2001:470:765b::b15:22|514, sepflow has no such flow'],
-  },
   'broken/zeek-tcp-truncated-header.pcap': {
     why: "frame 1 is a SYN whose TCP options were cut by the 68-byte snaplen; tshark (and Zeek) drop it, sepflow decodes the complete 20-byte fixed header, counts it and marks the flow partial",
     problems: [
       'tcp 128.3.26.249|25 201.186.157.67|60827: frames A->B/B->A tshark 14/9, sepflow 14/10',
       'tcp 128.3.26.249|25 201.186.157.67|60827: bytes A->B/B->A tshark 1281 bytes/638 bytes, sepflow 1281/712',
-    ],
-  },
-  'ip/tcpdump-ipv6-routing-header.pcap': {
-    why: "with a type-0 routing header tshark keys the conversation on an address from the routing header; sepflow uses the IPv6 header's own source/destination",
-    problems: [
-      'tshark has udp 2200::210:2:0:0:4|5642 2200::244:212:3fff:feae:22f7|5645, sepflow has no such flow',
-      'udp 2200::240:2:0:0:4|5642 2200::244:212:3fff:feae:22f7|5645: bytes A->B/B->A tshark 102 bytes/0 bytes, sepflow 86/0',
-      'sepflow has udp 2200::211:2:0:0:2|5642 2200::244:212:3fff:feae:22f7|5645, tshark has no such conversation',
     ],
   },
 };
