@@ -12,6 +12,8 @@ export const Exit = {
   Usage: 2,
   /** the report was written, but an input was damaged and read only up to the damage */
   PartialInput: 3,
+  /** live capture: the report was written, but the capture ended early (the interface went down or the capture failed) */
+  CaptureEnded: 4,
   /** a bug in sepflow (an exception nobody expected); the message asks for a report */
   Internal: 70,
 } as const;

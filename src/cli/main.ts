@@ -4,7 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { analyseCommand } from './commands/analyse.js';
+import { interfacesCommand } from './commands/interfaces.js';
+import { liveCommand } from './commands/live.js';
 import { profileCommand } from './commands/profile.js';
+import { replayCommand } from './commands/replay.js';
 import { Exit, UserError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -12,8 +15,10 @@ const EXIT_HELP = `
 Exit status:
   0   no finding at or above --fail-on (default: high)
   1   at least one finding at or above --fail-on
-  2   bad usage, or an input that cannot be read at all (one line on standard error names it)
+  2   bad usage, or an input that cannot be read at all (one line on standard error names it);
+      for live/interfaces also: no capture permission, unknown interface, capture module not built
   3   the report was written, but an input was damaged: it was read up to the damage
+  4   live: the report was written, but the capture ended early (the interface went down)
   70  internal error in sepflow (please report it)
 `;
 
@@ -38,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
   const setCode = (c: number) => (code = c);
   program.addCommand(analyseCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
   program.addCommand(profileCommand(setCode, io).exitOverride());
+  program.addCommand(liveCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
+  program.addCommand(replayCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
+  program.addCommand(interfacesCommand(setCode, io).exitOverride());
   try {
     await program.parseAsync(argv);
     return code;
