@@ -9,6 +9,7 @@ import { DecodeStatus, PacketView } from '../dissectors/packet.js';
 import { decodeFrame } from '../dissectors/index.js';
 import type { CaptureFault, Frame, FrameSource, InterfaceStatistics } from './source/frame.js';
 import { FlowTable } from './flow/table.js';
+import { FragmentTable } from './flow/fragments.js';
 import { toRecord, type FlowRecord } from './flow/record.js';
 import type { Classification } from './compliance/classify.js';
 import type { EvidenceQuality } from './compliance/evidence.js';
@@ -39,9 +40,12 @@ export interface FileSummary {
 /** Packet-level counters over all inputs. */
 export interface DecodeCounters {
   packets: number;
-  /** packets counted in a TCP/UDP flow */
+  /** packets counted in a TCP/UDP flow, later IP fragments of a flow's datagram included */
   inFlows: number;
-  /** IP packets without a TCP/UDP header (other protocols, non-first fragments) */
+  /**
+   * IP packets in no TCP/UDP flow: other protocols, and later fragments of datagrams that make no flow or
+   * whose first fragment was not seen (those are also counted as weird `fragment_orphan`)
+   */
   ipOther: number;
   /** frames that carry no IP (ARP, LLDP, ...) */
   notIp: number;
@@ -86,6 +90,8 @@ export class Engine {
   readonly services: ServiceIndex;
   private readonly table: FlowTable;
   private readonly view = new PacketView();
+  /** fragmented datagrams: later fragments join the flow of their first fragment */
+  private readonly frags = new FragmentTable();
   readonly counters: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0 };
   readonly files: FileSummary[] = [];
   /** host names from the inputs (see AnalysisResult.names) */
@@ -109,13 +115,24 @@ export class Engine {
     const status = decodeFrame(frame.data, frame.linkType, frame.origLen, v);
     if (v.truncated) c.truncated++;
     if (v.weird !== null) bump(c.weird, v.weird);
+    // wire length as tshark counts it: a stripped FCS (Frame.fcsLen) still was on the wire
+    const wireLen = frame.origLen + (frame.fcsLen ?? 0);
     switch (status) {
-      case DecodeStatus.Transport:
-        // wire length as tshark counts it: a stripped FCS (Frame.fcsLen) still was on the wire
-        this.table.update(v, ts, frame.origLen + (frame.fcsLen ?? 0));
+      case DecodeStatus.Transport: {
+        const flow = this.table.update(v, ts, wireLen);
         c.inFlows++;
+        if (v.isFragment) this.moveHeld(this.frags.first(v, flow, ts));
         break;
+      }
       case DecodeStatus.Network:
+        // a later IP fragment joins its datagram's flow (src/flow/fragments.ts); never parsed as TCP/UDP
+        if (v.isFragment) {
+          if (v.fragOffset === 0) this.frags.first(v, null, ts);
+          else if (this.frags.later(v, ts, wireLen)) {
+            c.inFlows++;
+            break;
+          }
+        }
         c.ipOther++;
         break;
       case DecodeStatus.NotIp:
@@ -128,6 +145,13 @@ export class Engine {
         bump(c.malformed, v.error?.code ?? 'malformed');
         break;
     }
+  }
+
+  /** Held later fragments just moved into a flow were counted as other IP: count them in flows instead. */
+  private moveHeld(n: number): void {
+    if (n === 0) return;
+    this.counters.ipOther -= n;
+    this.counters.inFlows += n;
   }
 
   /** Reads a whole source into the engine; records its summary (also when it ended on a fault). */
@@ -157,6 +181,14 @@ export class Engine {
     return this.table.size;
   }
 
+  /** A copy of the counters with later fragments whose first fragment never came as weird `fragment_orphan`. */
+  private countersWithOrphans(): DecodeCounters {
+    const c = structuredClone(this.counters);
+    const orphans = this.frags.orphans();
+    if (orphans > 0) c.weird.fragment_orphan = (c.weird.fragment_orphan ?? 0) + orphans;
+    return c;
+  }
+
   /** Σ (ifDrop + osDrop) over all interface statistics of all inputs; null when none recorded a drop counter. */
   private droppedPackets(): number | null {
     let total: number | null = null;
@@ -184,7 +216,7 @@ export class Engine {
     const { hosts, classes, findings } = j;
     return {
       files: this.files.slice(),
-      counters: structuredClone(this.counters),
+      counters: this.countersWithOrphans(),
       firstTs: this.firstTs,
       lastTs: this.lastTs,
       records,

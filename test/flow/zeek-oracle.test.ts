@@ -100,12 +100,25 @@ const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
     conn: 'udp 2001:470:1f11:81f:d138:5f55:6d4:1fe2:51851 > 2607:f740:b::f93:53',
     field: 'resp_ip_bytes',
     zeek: 3278,
-    ours: 1480,
+    ours: 3382,
     reason:
-      'IP fragment reassembly: Zeek reassembles frames 6-8 into one 3238-byte UDP datagram (IP bytes 3238 + 40). ' +
-      'sepflow does not reassemble IP: the first fragment (frame 6, 1440 + 40 bytes) carries the UDP header and is ' +
-      'counted with its own length; non-first fragments stop at the network layer (dissectors/ipv6.ts, ' +
-      'dissectors/ipv4.ts docstrings). The packet count agrees (1).',
+      'IP fragment reassembly: Zeek reassembles frames 6-8 into one 3238-byte UDP datagram and counts its IP length ' +
+      '(3238 + 40). sepflow does not reassemble: each fragment is counted with its own IPv6 total length, the later ' +
+      'ones joined to the flow by (src, dst, protocol, Fragment identification) (src/flow/fragments.ts): ' +
+      '1480 + 1480 + 422 = 3382, i.e. the reassembled 3278 plus the fixed and Fragment headers repeated in ' +
+      'fragments 2 and 3 (2 x 48) plus the first fragment\'s Fragment header (8).',
+  },
+  {
+    capture: 'ip/zeek-ipv6-fragmented-dns.pcap',
+    conn: 'udp 2001:470:1f11:81f:d138:5f55:6d4:1fe2:51851 > 2607:f740:b::f93:53',
+    field: 'resp_pkts',
+    zeek: 1,
+    ours: 3,
+    reason:
+      'IP fragment reassembly: Zeek counts the reassembled datagram once; sepflow counts each of its three fragments ' +
+      '(frames 6, 7, 8) as a packet of the flow (src/flow/fragments.ts), as they appear on the wire. Frame 4, a last ' +
+      'fragment of another datagram whose first fragment is not in the trace, is in no flow for either (sepflow ' +
+      'counts it as fragment_orphan; Zeek\'s reassembler drops it).',
   },
 ];
 

@@ -3,17 +3,31 @@
  * capture and every readable public capture: same conversations, same frames and bytes per direction.
  *
  * sepflow keeps flows apart by VLAN and by TCP connection reuse (a new SYN on a closed 5-tuple) where tshark's
- * table does not, so our flows are summed per (protocol, endpoint pair) before comparing.
+ * table does not, so our flows are summed per (protocol, endpoint pair) before comparing; the VLAN-aware
+ * case compares per outermost VLAN id against tshark's tables filtered to that VLAN (`vlan.id#1 == N`).
+ * IP reassembly is off in tshark; sepflow counts later fragments in their datagram's flow, so tshark's
+ * per-frame decode of the fragments is grouped by datagram (helpers/tshark.ts tsharkFragments) and added.
+ * Each file's packet count must also equal capinfos'.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { Engine } from '../../src/engine.js';
+import { Engine, type AnalysisResult } from '../../src/engine.js';
 import { EMPTY_PROFILE } from '../../src/compliance/profile.js';
 import { openCapture } from '../../src/source/open.js';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { describeSharedTshark, describeTshark, publicCapturesDir, repoRoot } from '../helpers/shared.js';
-import { sizeAgrees, tsharkConversations } from '../helpers/tshark.js';
+import {
+  capinfosPackets,
+  outerVlanFilter,
+  sizeAgrees,
+  tsharkConversations,
+  tsharkFragments,
+  tsharkOuterVlans,
+  type PrintedSize,
+  type TsharkConv,
+  type TsharkLaterFragment,
+} from '../helpers/tshark.js';
 import { spawnSync } from 'node:child_process';
 
 /** Does tshark refuse to read the file: no frame listed at all? */
@@ -62,10 +76,14 @@ function listCaptures(dir: string): string[] {
   return out.sort();
 }
 
-async function ourFlows(file: string): Promise<FlowRecord[]> {
+async function ourResult(file: string): Promise<AnalysisResult> {
   const engine = new Engine(EMPTY_PROFILE);
   await engine.consume(await openCapture(file));
-  return engine.result().records;
+  return engine.result();
+}
+
+async function ourFlows(file: string): Promise<FlowRecord[]> {
+  return (await ourResult(file)).records;
 }
 
 interface Dir { frames: number; bytes: number }
@@ -75,9 +93,18 @@ function key(proto: string, h1: string, p1: number, h2: string, p2: number): str
   return `${proto} ${a < b ? a : b} ${a < b ? b : a}`;
 }
 
-async function compare(file: string, expectedProblems: string[] = []): Promise<void> {
-  const records = await ourFlows(file);
-  // sum our flows per endpoint pair, per direction (from the lexically smaller endpoint's side)
+/** Adds `bytes` to a size tshark printed (exactly in bytes; in its unit otherwise, keeping sizeAgrees' ±1). */
+function plus(p: PrintedSize, bytes: number): PrintedSize {
+  const mult = { bytes: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[p.unit] ?? 1;
+  return { value: p.value + bytes / mult, unit: p.unit };
+}
+
+/**
+ * Our flows (summed per endpoint pair, per direction) against tshark's conversation rows, to which the later
+ * IP fragments of each conversation's datagrams are added (tshark counts only the frames carrying the
+ * TCP/UDP header; sepflow counts every fragment of the datagram, src/flow/fragments.ts).
+ */
+function diff(records: FlowRecord[], theirs: TsharkConv[], frags: TsharkLaterFragment[]): string[] {
   const ours = new Map<string, { fromSmall: Dir; fromLarge: Dir; small: string }>();
   for (const r of records) {
     const k = key(r.proto, r.origH, r.origP, r.respH, r.respP);
@@ -92,11 +119,19 @@ async function compare(file: string, expectedProblems: string[] = []): Promise<v
     o.frames += r.origPkts; o.bytes += r.origFrameBytes;
     s.frames += r.respPkts; s.bytes += r.respFrameBytes;
   }
-  const theirs = tsharkConversations(file);
   const problems: string[] = [];
+  const rows = new Map<string, TsharkConv>();
+  for (const t of theirs) rows.set(key(t.proto, t.aHost, t.aPort, t.bHost, t.bPort), { ...t });
+  for (const f of frags) {
+    if (f.kind !== 'joined' || !f.conv) continue;
+    const c = f.conv;
+    const t = rows.get(key(c.proto, c.srcHost, c.srcPort, c.dstHost, c.dstPort));
+    if (!t) { problems.push(`tshark fragment frame ${f.frame}: no conversation for its first fragment`); continue; }
+    if (t.aHost === c.srcHost && t.aPort === c.srcPort) { t.framesAB++; t.bytesAB = plus(t.bytesAB, f.frameLen); }
+    else { t.framesBA++; t.bytesBA = plus(t.bytesBA, f.frameLen); }
+  }
   const seen = new Set<string>();
-  for (const t of theirs) {
-    const k = key(t.proto, t.aHost, t.aPort, t.bHost, t.bPort);
+  for (const [k, t] of rows) {
     seen.add(k);
     const e = ours.get(k);
     if (!e) { problems.push(`tshark has ${k}, sepflow has no such flow`); continue; }
@@ -109,6 +144,30 @@ async function compare(file: string, expectedProblems: string[] = []): Promise<v
     }
   }
   for (const k of ours.keys()) if (!seen.has(k)) problems.push(`sepflow has ${k}, tshark has no such conversation`);
+  return problems;
+}
+
+/**
+ * One capture: (1) the packet count equals capinfos'; (2) flows summed per endpoint pair equal tshark's
+ * conversation tables plus the grouped later fragments; (3) later fragments without a first fragment equal
+ * our `fragment_orphan` count; (4) VLAN-aware: for every outermost VLAN id tshark sees (and the untagged
+ * frames), our flows of that VLAN equal tshark's conversation tables filtered to it.
+ */
+async function compare(file: string, expectedProblems: string[] = []): Promise<void> {
+  const result = await ourResult(file);
+  const frags = tsharkFragments(file);
+  const capinfos = capinfosPackets(file);
+  expect(capinfos, 'capinfos counts the packets').not.toBeNull();
+  expect(result.counters.packets, 'packets = capinfos').toBe(capinfos);
+  expect(result.counters.weird.fragment_orphan ?? 0, 'fragment_orphan = later fragments without a first fragment (tshark)').toBe(
+    frags.filter((f) => f.kind === 'orphan').length,
+  );
+  const problems = diff(result.records, tsharkConversations(file), frags);
+  for (const vlan of tsharkOuterVlans(file)) {
+    const mine = result.records.filter((r) => r.vlan === vlan);
+    const label = vlan === null ? 'untagged' : `vlan ${vlan}`;
+    for (const p of diff(mine, tsharkConversations(file, outerVlanFilter(vlan)), frags.filter((f) => f.vlan === vlan))) problems.push(`${label}: ${p}`);
+  }
   expect(problems, `${path.basename(file)} disagrees with tshark`).toEqual(expectedProblems);
 }
 
