@@ -16,7 +16,9 @@
  *  - Transport: TCP/UDP header decoded (TCP options may be cut: `truncated`); inside IP-in-IP tunnels, the
  *    innermost one (`tunnelDepth` > 0, IP fields describe the inner packet).
  *  - Network: IP decoded, no TCP/UDP header (other protocol, non-first fragment, ESP, transport header cut
- *    by the snaplen, or IP options / IPv6 extension headers cut by the snaplen).
+ *    by the snaplen, or IP options / IPv6 extension headers cut by the snaplen). ICMP / ICMPv6 are Network
+ *    with `icmpType`/`icmpCode` set, and for error messages the quoted datagram's addresses, protocol and
+ *    ports (`quoted*`, icmp-quote.ts).
  *  - NotIp: link layer decoded, no IP in it; also when the link header or the IP fixed header was cut by
  *    the snaplen (`truncated` = true, `etherType` tells what would have followed when known).
  *  - UnsupportedLinkType: no dissector for `linkType` (nothing else decoded).
@@ -36,16 +38,19 @@
  * ipv4_total_length_bogus (ip), ipv6_header_truncated / ipv6_version_bogus / ipv6_ext_header_truncated /
  * ipv6_ext_header_exceeds_payload (ipv6), tcp_header_truncated / tcp_data_offset_bogus /
  * tcp_header_exceeds_segment (tcp), udp_header_truncated / udp_length_bogus / udp_header_exceeds_segment
- * (udp), ip_tunnel_nesting_too_deep (ip), internal_error (frame: a dissector bug; the original exception is
+ * (udp), ip_tunnel_nesting_too_deep (ip), icmp_header_truncated (icmp), icmpv6_header_truncated (icmpv6),
+ * internal_error (frame: a dissector bug; the original exception is
  * the error's `cause`).
  * Soft anomalies (view.weird, first one wins): ip_total_length_exceeds_frame, udp_length_exceeds_ip_payload,
- * tcp_header_fragmented, udp_header_fragmented, ipv6_routing_type0.
+ * tcp_header_fragmented, udp_header_fragmented, ipv6_routing_type0, icmp_quote_truncated, icmp_quote_bogus.
  *
  * decodeFrame never throws. It allocates nothing on the success path (Malformed allocates the DecodeError).
  */
 import { DecodeError, DecodeStatus, type PacketView } from './packet.js';
 import { STOP, datagramEnd, type Dissector } from './reader.js';
 import * as ethernet from './ethernet.js';
+import * as icmp from './icmp.js';
+import * as icmpv6 from './icmpv6.js';
 import * as ipv4 from './ipv4.js';
 import * as ipv6 from './ipv6.js';
 import * as nul from './null.js';
@@ -84,10 +89,12 @@ const etherTypes = new Map<number, Dissector>([
 
 /** IP protocol number (IANA) → transport dissector */
 const ipProtocols: (Dissector | undefined)[] = new Array<Dissector | undefined>(256).fill(undefined);
+ipProtocols[1] = icmp.decode; //               ICMP (RFC 792): errors decoded down to the quoted ports
 ipProtocols[4] = tunnel.decodeIpv4InIp; //   IPv4 in IP (RFC 2003): decoded as the packet
 ipProtocols[6] = tcp.decode; //                TCP
 ipProtocols[17] = udp.decode; //               UDP
 ipProtocols[41] = tunnel.decodeIpv6InIp; //    IPv6 in IP (RFC 4213)
+ipProtocols[58] = icmpv6.decode; //           ICMPv6 (RFC 4443): errors decoded down to the quoted ports
 
 /** Adds or replaces the dissector of a link type. */
 export function registerLinkType(linkType: number, d: Dissector): void {

@@ -78,6 +78,25 @@ export class PacketView {
   /** byte offset of the transport payload in the frame */
   payloadOffset = 0;
 
+  // ---- ICMP / ICMPv6 (icmp.ts, icmpv6.ts, icmp-quote.ts) ----
+  /** ICMP (RFC 792) or ICMPv6 (RFC 4443) message type, -1 when the packet is neither */
+  icmpType = -1;
+  /** ICMP / ICMPv6 code, -1 when none */
+  icmpCode = -1;
+  /**
+   * IP version (4, 6) of the datagram an ICMP error quotes (the packet that caused the error), 0 when no quote
+   * was decoded (not an error message, or the quote was unusable: see icmp-quote.ts)
+   */
+  quotedIpVersion = 0;
+  /** the quoted datagram's source and destination, 4 × uint32 words like src/dst (IPv4 in word 3) */
+  readonly quotedSrc = new Uint32Array(4);
+  readonly quotedDst = new Uint32Array(4);
+  /** upper-layer protocol of the quoted datagram, after its IPv6 extension headers (6 TCP, 17 UDP...) */
+  quotedProtocol = 0;
+  /** ports of the quoted TCP/UDP header, -1 when not quoted (other protocol, later fragment, quote too short) */
+  quotedSrcPort = -1;
+  quotedDstPort = -1;
+
   // ---- status ----
   /**
    * true when the captured bytes ended before the frame's declared lengths (snaplen cut); layers that were
@@ -99,6 +118,8 @@ export class PacketView {
     this.tunnelDepth = 0;
     this.transport = 0; this.srcPort = 0; this.dstPort = 0; this.tcpFlags = 0; this.seq = 0; this.ack = 0;
     this.window = 0; this.transportHeaderLen = 0; this.payloadLen = 0; this.payloadOffset = 0;
+    this.icmpType = -1; this.icmpCode = -1; this.quotedIpVersion = 0; this.quotedSrc.fill(0); this.quotedDst.fill(0);
+    this.quotedProtocol = 0; this.quotedSrcPort = -1; this.quotedDstPort = -1;
     this.truncated = false; this.weird = null; this.error = null;
   }
 }

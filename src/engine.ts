@@ -10,6 +10,7 @@ import { decodeFrame } from '../dissectors/index.js';
 import type { CaptureFault, Frame, FrameSource, InterfaceStatistics } from './source/frame.js';
 import { FlowTable } from './flow/table.js';
 import { FragmentTable } from './flow/fragments.js';
+import { formatAddress } from './flow/address.js';
 import { toRecord, type FlowRecord } from './flow/record.js';
 import type { Classification } from './compliance/classify.js';
 import type { EvidenceQuality } from './compliance/evidence.js';
@@ -125,6 +126,8 @@ export class Engine {
         break;
       }
       case DecodeStatus.Network:
+        // an ICMP error quoting a TCP/UDP packet is evidence about that packet's flow
+        if (v.quotedSrcPort >= 0) this.icmpError(v, ts);
         // a later IP fragment joins its datagram's flow (src/flow/fragments.ts); never parsed as TCP/UDP
         if (v.isFragment) {
           if (v.fragOffset === 0) this.frags.first(v, null, ts);
@@ -145,6 +148,31 @@ export class Engine {
         bump(c.malformed, v.error?.code ?? 'malformed');
         break;
     }
+  }
+
+  /**
+   * Attaches an ICMP / ICMPv6 error to the flow of the packet it quotes (looked up by the quoted 5-tuple and the
+   * error's VLAN ids), aggregated by (type, code, sender). An error about a flow not seen (yet) is counted as
+   * weird `icmp_error_flow_unseen`. Allocates only for the first error of each (flow, type, code, sender).
+   */
+  private icmpError(v: PacketView, ts: number): void {
+    const flow = this.table.find(v.quotedIpVersion, v.quotedProtocol, v.quotedSrc, v.quotedSrcPort, v.quotedDst, v.quotedDstPort, v.vlanOuter, v.vlanInner);
+    if (flow === null) {
+      bump(this.counters.weird, 'icmp_error_flow_unseen');
+      return;
+    }
+    const list = (flow.icmpErrors ??= []);
+    const s = v.src;
+    const from = formatAddress(v.ipVersion, s[0], s[1], s[2], s[3]);
+    for (const e of list) {
+      if (e.type === v.icmpType && e.code === v.icmpCode && e.from === from) {
+        e.count++;
+        if (ts < e.firstTs) e.firstTs = ts;
+        if (ts > e.lastTs) e.lastTs = ts;
+        return;
+      }
+    }
+    list.push({ type: v.icmpType, code: v.icmpCode, from, count: 1, firstTs: ts, lastTs: ts });
   }
 
   /** Held later fragments just moved into a flow were counted as other IP: count them in flows instead. */

@@ -76,6 +76,22 @@ export class Endpoint {
   lastTs = -1;
 }
 
+/**
+ * ICMP / ICMPv6 error messages about a flow, aggregated by (type, code, sender): e.g. port unreachable from the
+ * responder for a refused UDP datagram, administratively prohibited from a firewall. `from` is the address
+ * text of the ICMP message's source (the host or router that sent it); `count` how many; `firstTs` / `lastTs`
+ * the first and last one (seconds since the epoch).
+ */
+export interface IcmpErrorEntry {
+  /** ICMP type (RFC 792: 3 destination unreachable, 11 time exceeded, ...) or ICMPv6 type (RFC 4443: 1, 3, ...) */
+  type: number;
+  code: number;
+  from: string;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+}
+
 /** Transport protocol numbers (IANA). */
 export const Proto = { TCP: 6, UDP: 17 } as const;
 
@@ -118,6 +134,8 @@ export class Flow {
   initiatorBasis = '';
   /** at least one packet of this flow was cut by the snaplen: counters are exact, payload was not all seen */
   partial = false;
+  /** ICMP errors answering this flow's packets (allocated with the first one), by (type, code, sender) */
+  icmpErrors: IcmpErrorEntry[] | null = null;
   /** chain link for the flow table's hash buckets */
   next: Flow | null = null;
   /** bucket hash this flow is stored under */

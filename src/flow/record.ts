@@ -47,6 +47,13 @@ export interface FlowRecord {
   origSyns: number;
   /** some packet of the flow was cut by the snaplen */
   partial: boolean;
+  /**
+   * ICMP / ICMPv6 error messages that quote a packet of this flow, one entry per (type, code, from): `type` and
+   * `code` as on the wire (ICMPv4 for IPv4 flows, ICMPv6 for IPv6 flows), `from` the address that sent them,
+   * `count`, `firstTs` (seconds since the epoch). `toRecord` always sets it (empty when none); optional so that
+   * records built by hand (tests, replays of older JSON) need not carry it.
+   */
+  icmpErrors?: { type: number; code: number; from: string; count: number; firstTs: number }[];
 }
 
 /** Converts a live Flow into its record (call at the end of analysis or for a UI snapshot). */
@@ -81,5 +88,6 @@ export function toRecord(f: Flow): FlowRecord {
     initiatorBasis: f.initiatorBasis,
     origSyns: f.orig.synCount,
     partial: f.partial,
+    icmpErrors: f.icmpErrors ? f.icmpErrors.map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, firstTs: e.firstTs })) : [],
   };
 }

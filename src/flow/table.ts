@@ -40,6 +40,15 @@ function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
+/** Bucket hash of a 5-tuple + VLAN ids, the same for both directions. */
+function tupleHash(ipVersion: number, proto: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, vlanOuter: number, vlanInner: number): number {
+  let h = (endpointHash(a, aPort) ^ endpointHash(b, bPort)) | 0;
+  h = mix(h, proto);
+  h = mix(h, vlanOuter);
+  h = mix(h, vlanInner);
+  return mix(h, ipVersion);
+}
+
 export interface FlowTableOptions {
   isServicePort: ServicePortPredicate;
 }
@@ -74,13 +83,7 @@ export class FlowTable {
    */
   update(view: PacketView, ts: number, frameLen: number): Flow {
     const proto = view.transport;
-    const hs = endpointHash(view.src, view.srcPort);
-    const hd = endpointHash(view.dst, view.dstPort);
-    let h = (hs ^ hd) | 0;
-    h = mix(h, proto);
-    h = mix(h, view.vlanOuter);
-    h = mix(h, view.vlanInner);
-    h = mix(h, view.ipVersion);
+    const h = tupleHash(view.ipVersion, proto, view.src, view.srcPort, view.dst, view.dstPort, view.vlanOuter, view.vlanInner);
 
     let flow = this.buckets.get(h) ?? null;
     let isOrig = true;
@@ -124,6 +127,24 @@ export class FlowTable {
       udpDatagram(flow, isOrig, ts);
     }
     return flow;
+  }
+
+  /**
+   * The current flow of a 5-tuple + VLAN ids, in either direction (the most recent one when a TCP 5-tuple was
+   * reused), or null. Computes and compares numbers only (no allocation). Used to attach ICMP errors, whose
+   * quoted datagram names the flow they answer.
+   * @param a, b addresses as 4 × uint32 words (IPv4 in word 3), with their ports
+   */
+  find(ipVersion: number, proto: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, vlanOuter: number, vlanInner: number): Flow | null {
+    let flow = this.buckets.get(tupleHash(ipVersion, proto, a, aPort, b, bPort, vlanOuter, vlanInner)) ?? null;
+    while (flow !== null) {
+      if (flow.proto === proto && flow.ipVersion === ipVersion && flow.vlanOuter === vlanOuter && flow.vlanInner === vlanInner) {
+        if (flow.origPort === aPort && flow.respPort === bPort && sameAddr(flow.origAddr, a) && sameAddr(flow.respAddr, b)) return flow;
+        if (flow.origPort === bPort && flow.respPort === aPort && sameAddr(flow.origAddr, b) && sameAddr(flow.respAddr, a)) return flow;
+      }
+      flow = flow.next;
+    }
+    return null;
   }
 
   private unlink(flow: Flow): void {

@@ -45,6 +45,11 @@ export interface ReportFlow {
   orig_syns: number;
   /** some packet was cut by the snaplen */
   partial: boolean;
+  /**
+   * ICMP / ICMPv6 errors quoting a packet of the flow, per (type, code, from): port unreachable, administratively
+   * prohibited, host unreachable, time exceeded... `first_ts` seconds since the epoch. Empty when none.
+   */
+  icmp_errors: { type: number; code: number; from: string; count: number; first_ts: number }[];
 }
 
 export interface ReportHost {
@@ -223,6 +228,7 @@ export function buildReport(result: AnalysisResult, version: string): Report {
       vlan: r.vlan,
       orig_syns: r.origSyns,
       partial: r.partial,
+      icmp_errors: (r.icmpErrors ?? []).map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, first_ts: round6(e.firstTs) })),
     };
   });
 

@@ -120,5 +120,6 @@ function flowLine(f: ReportFlow): string {
     `${f.orig_pkts}/${f.resp_pkts} pkts`,
     f.initiator_inferred ? ' (originator inferred)' : '',
     f.sep_fit !== 'expected' && f.sep_fit !== 'none' ? ` [${f.sep_fit}]` : '',
+    f.icmp_errors.map((e) => ` icmp ${e.type}/${e.code} from ${e.from} x${e.count}`).join(''),
   ].join(' ');
 }
