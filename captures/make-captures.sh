@@ -11,12 +11,108 @@
 # The truth file is written from what this script did; it is then checked against tshark
 # (lab/check-truth.py) and nothing is written into captures/ unless the check passes.
 # No packet leaves the namespace: it has only lo, and its OUTPUT chain drops anything not on lo.
+#
+# Then, in a namespace of its own (sepflow-cap-icmp), the ICMP capture (see "sep-icmp" below):
+#   sep-icmp.pcap, sep-icmp.pcapng, sep-icmp.site.yaml, sep-icmp.truth.json and its README section.
+# `sudo bash captures/make-captures.sh sep-icmp` makes only that one (sep-lab and the rest of the
+# README stay as they are).
 set -euo pipefail
 
 NS=sepflow-cap
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$HERE/lab
 PY=/usr/bin/python3
+
+# ==== sep-icmp: blocked flows answered by ICMP errors ===========================================
+# A SEP manager's syslog datagram to a host with no syslog listener (the kernel answers ICMP port
+# unreachable, RFC 792 type 3 code 3) and a SEP client whose SYN to 8014 a firewall rejects with ICMP
+# "communication administratively prohibited" (type 3 code 13, RFC 1812; iptables REJECT
+# --reject-with icmp-admin-prohibited), next to a healthy client. Uses the shared functions of
+# lab/lib.sh. The truth's flows carry `expected_icmp` (the ICMP errors each flow gets, per type, code
+# and sender) and lab/check-icmp-truth.py checks them with tshark. tcprewrite does not rewrite the
+# datagram an ICMP error quotes, so lab/sep-icmp-tools.py does that first (127.10 -> 10.10, checksums).
+# The pcapng also gets a Name Resolution Block naming the lab hosts (SEPM01, ...).
+make_sep_icmp() {
+  LAB_TAG=make-captures-sep-icmp
+  # shellcheck source=lab/lib.sh
+  source "$LAB/lib.sh"
+  lab_require_root
+  lab_check_tools ip:iproute2 ss:iproute2 iptables:iptables ethtool:ethtool sysctl:procps \
+    tcpdump:tcpdump tshark:tshark editcap:wireshark-common capinfos:wireshark-common tcprewrite:tcpreplay \
+    nginx:nginx-light openssl:openssl curl:curl logger:bsdutils unshare:util-linux hostname:hostname dpkg-query:dpkg
+  local f
+  for f in check-truth.py check-icmp-truth.py sep-icmp-tools.py; do [[ -f $LAB/$f ]] || lab_die "$LAB/$f must exist"; done
+  lab_init
+  local OUT=$LAB_WORK/out name=sep-icmp raw=$LAB_WORK/sep-icmp.raw.pcap
+  mkdir -p "$OUT"
+  local SEPM=127.10.0.10 SYSLOG=127.10.0.30 C25=127.10.1.25 C26=127.10.1.26
+  lab_host $SEPM SEPM01 $SYSLOG SYSLOG01 $C25 SEPCLIENT25 $C26 SEPCLIENT26
+  pub() { lab_pub "$1"; }
+
+  lab_ns_up sepflow-cap-icmp $SEPM $SYSLOG $C25 $C26
+  lab_src_route $SEPM $SYSLOG   # logger has no bind option: SEPM's datagrams leave from SEPM's address
+  # the firewall: SEPCLIENT26's SYNs to 8014 are answered with ICMP 3/13 (INPUT: after tcpdump saw the SYN)
+  nsx iptables -A INPUT -p tcp -s $C26 -d $SEPM --dport 8014 -j REJECT --reject-with icmp-admin-prohibited
+  lab_say "starting servers ($name)"
+  lab_tls_cert SEPM01   # lab_nginx_start's configuration names a certificate (no TLS server here)
+  lab_nginx_start nginx-icmp "
+  server { listen $SEPM:8014; location /secars/secars.dll { return 200 \"OK\n\"; } location / { return 404; } }"
+  lab_wait_listen tcp $SEPM:8014
+  # nothing may listen on udp/514: that is the point
+  if nsx ss -H -lun 'sport = :514' | grep -q .; then lab_die "something listens on udp/514"; fi
+
+  lab_truth_begin
+  lab_capture_start "$raw"
+  lab_say "capturing $name"
+  lab_flow tcp $C25 $SEPM 8014 SF 0 "healthy SEP client: connectivity test over HTTP 8014, answered 200" \
+    "curl -sS -o /dev/null -A Smc --interface $C25 --local-port 49901 'http://$SEPM:8014/secars/secars.dll?hello,secars'"
+  lab_flow udp $SEPM $SYSLOG 514 S0 0,1 "SEPM log forwarding to a syslog host with no listener: one datagram, answered by the host's kernel with ICMP port unreachable (3/3)" \
+    "logger -n $SYSLOG -P 514 -d -t SymantecServer --rfc3164 'SEPM01 Symantec Endpoint Protection Manager,Site: SEPLAB,Client SEPCLIENT25 checked in'"
+  lab_flow tcp $C26 $SEPM 8014 S0 7 "SEP client blocked: its SYN to 8014 rejected by the firewall with ICMP communication administratively prohibited (3/13); curl fails at once (no route to host)" \
+    "curl -sS -o /dev/null -A Smc --interface $C26 --local-port 49911 --connect-timeout 4 'http://$SEPM:8014/secars/secars.dll?hello,secars'"
+  lab_capture_stop
+  lab_ns_down
+
+  # the ICMP errors each flow got (published addresses), added to the flow records
+  "$LAB_PY" "$LAB/sep-icmp-tools.py" truth "$LAB_FLOWS" "$(pub $SYSLOG)" "$(pub $SEPM)"
+  lab_finding blocked-refused udp 514 $SEPM $SYSLOG
+  lab_finding blocked-refused tcp 8014 $C26 $SEPM
+
+  local n
+  n=$("$LAB_PY" "$LAB/sep-icmp-tools.py" quotes "$raw" "$raw.q")
+  [[ $n == 2 ]] || lab_die "expected 2 ICMP errors in the capture, sep-icmp-tools.py rewrote $n"
+  lab_publish "$raw.q" "$OUT" $name
+  "$LAB_PY" "$LAB/sep-icmp-tools.py" nrb "$OUT/$name.pcapng" "$(pub $SEPM)=SEPM01" "$(pub $SYSLOG)=SYSLOG01" "$(pub $C25)=SEPCLIENT25" "$(pub $C26)=SEPCLIENT26"
+  cat >"$OUT/$name.site.yaml" <<SITE
+# Site profile for sep-icmp.pcap (written by make-captures.sh). Addresses are the published 10.10.x.y ones.
+sep_version: "14.3"
+roles:
+  sepm: [$(pub $SEPM)]
+  syslog: [$(pub $SYSLOG)]
+  client: [$(pub $C25), $(pub $C26)]
+policy: {client_transport: both, syslog_required: true}
+SITE
+  lab_write_truth "$OUT" $name $name.site.yaml
+  lab_check "$LAB/check-icmp-truth.py" "$OUT" $name
+
+  # README section between its markers (appended when absent)
+  local versions pcap_info
+  versions=$(dpkg-query -W -f='${Package} ${Version}\n' iproute2 iptables tcpdump tshark tcpreplay nginx-light curl bsdutils python3 2>/dev/null | sort)
+  pcap_info=$(cd "$OUT" && capinfos -t -E -c -s -u $name.pcap $name.pcapng)
+  "$LAB_PY" "$LAB/sep-icmp-tools.py" readme "$OUT/$name.truth.json" "$HERE/README.md" "$OUT/README.md" "$versions" "$pcap_info" "$OUT/$name.check.txt"
+  for f in $name.pcap $name.pcapng $name.site.yaml $name.truth.json README.md; do
+    cp "$OUT/$f" "$HERE/$f.tmp" && mv "$HERE/$f.tmp" "$HERE/$f"
+  done
+  lab_say "wrote $(cd "$HERE" && ls $name.* | tr '\n' ' ')and the README section"
+}
+
+if [[ ${1:-} == sep-icmp ]]; then
+  make_sep_icmp
+  exit 0
+elif [[ -n ${1:-} ]]; then
+  echo "usage: sudo bash $0 [sep-icmp]" >&2
+  exit 2
+fi
 
 # ---- address plan (127.10.a.b in the lab, 10.10.a.b in the published capture) -----------------
 SEPM=127.10.0.10
@@ -569,3 +665,6 @@ for f in sep-lab.pcap sep-lab.pcapng sep-lab.site.yaml sep-lab.truth.json README
   cp "$O/$f" "$HERE/$f.tmp" && mv "$HERE/$f.tmp" "$HERE/$f"
 done
 say "wrote $(cd "$HERE" && ls sep-lab.* README.md | tr '\n' ' ')"
+
+# ---- sep-icmp, in a namespace of its own (after the README above: it adds its section to it) -------
+bash "$HERE/make-captures.sh" sep-icmp

@@ -102,6 +102,18 @@ describeSharedTshark('pcapng Name Resolution Blocks: names equal tshark host tab
     });
   }
 
+  // shipped captures too: captures/sep-icmp.pcapng carries an NRB naming the lab hosts (make-captures.sh)
+  for (const f of pcapngFiles(path.join(repoRoot, 'captures'))) {
+    it(`captures/${path.basename(f)}`, async () => {
+      const { stats } = await readMeta(f);
+      expect([...(stats.names ?? new Map())].sort()).toEqual([...tsharkHosts(f)].sort());
+    });
+  }
+  it('captures/sep-icmp.pcapng names its four lab hosts', async () => {
+    const { stats } = await readMeta(path.join(repoRoot, 'captures', 'sep-icmp.pcapng'));
+    expect(Object.fromEntries(stats.names ?? [])).toEqual({ '10.10.0.10': 'SEPM01', '10.10.0.30': 'SYSLOG01', '10.10.1.25': 'SEPCLIENT25', '10.10.1.26': 'SEPCLIENT26' });
+  });
+
   it('test202 (three sections, both byte orders, IPv6 records, unknown record types): 7 names, later records win', async () => {
     const { stats } = await readMeta(pub('format/pngtg-le-test202.pcapng'));
     // recipe: 192.168.1.2 is named "a", "example.com", "example.net" in section 0, then "qux.example.com" twice
