@@ -54,13 +54,10 @@ export function isHalfOpen(r: FlowRecord): boolean {
   return r.proto === 'tcp' && /^\^?S[^ADF]*h[^ADF]*$/.test(r.history);
 }
 
-/** ICMP errors attached to a flow (type/code as on the wire; ICMPv4 for IPv4 flows, ICMPv6 for IPv6). */
+/** An ICMP error's type and code as on the wire (ICMPv4 for IPv4 flows, ICMPv6 for IPv6 flows). */
 interface IcmpEvidence {
   type: number;
   code: number;
-}
-function icmpErrorsOf(r: FlowRecord): readonly IcmpEvidence[] {
-  return (r as FlowRecord & { icmpErrors?: IcmpEvidence[] }).icmpErrors ?? [];
 }
 
 /**
@@ -68,13 +65,20 @@ function icmpErrorsOf(r: FlowRecord): readonly IcmpEvidence[] {
  * RFC 4443 type 1 code 4) or administratively prohibited (RFC 1812 codes 9, 10, 13; RFC 4443 code 1).
  */
 export function icmpRefuses(ipVersion: number, e: IcmpEvidence): boolean {
-  if (ipVersion === 4) return e.type === 3 && [3, 9, 10, 13].includes(e.code);
-  return e.type === 1 && (e.code === 4 || e.code === 1);
+  return icmpPortUnreachable(ipVersion, e) || icmpProhibited(ipVersion, e);
+}
+/** Port unreachable: nothing listens (RFC 792 type 3 code 3; RFC 4443 type 1 code 4). */
+export function icmpPortUnreachable(ipVersion: number, e: IcmpEvidence): boolean {
+  return ipVersion === 4 ? e.type === 3 && e.code === 3 : e.type === 1 && e.code === 4;
+}
+/** Administratively prohibited: a filter refused it (RFC 1812 codes 9, 10, 13; RFC 4443 type 1 code 1). */
+export function icmpProhibited(ipVersion: number, e: IcmpEvidence): boolean {
+  return ipVersion === 4 ? e.type === 3 && [9, 10, 13].includes(e.code) : e.type === 1 && e.code === 1;
 }
 
 /** Blocked status of one flow, or null when it is not blocked. */
 export function blockedStatus(r: FlowRecord): 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open' | null {
-  const refusedByIcmp = icmpErrorsOf(r).some((e) => icmpRefuses(r.ipVersion, e));
+  const refusedByIcmp = (r.icmpErrors ?? []).some((e) => icmpRefuses(r.ipVersion, e));
   if (r.proto === 'udp') return refusedByIcmp && r.respPkts === 0 ? 'blocked-refused' : null;
   if (REFUSED_STATES.includes(r.connState)) return 'blocked-refused';
   if (refusedByIcmp && !answered(r)) return 'blocked-refused';

@@ -14,7 +14,7 @@ import ipaddr from 'ipaddr.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
 import type { EvidenceQuality } from './evidence.js';
-import { blockedStatus, type Expectation } from './expected.js';
+import { blockedStatus, icmpPortUnreachable, icmpProhibited, type Expectation } from './expected.js';
 import { isIgnored, specMatches, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import type { Service, ServiceIndex } from './services.js';
@@ -151,7 +151,7 @@ const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) 
   'blocked-refused': {
     description: 'connection attempts to a SEP service refused with a RST (conn_state REJ) or an ICMP port-unreachable / administratively-prohibited error',
     verb: (many) => (many ? 'were refused by' : 'was refused by'),
-    why: 'refused',
+    why: 'refused', // refined per finding: RST, ICMP port unreachable or administratively prohibited
   },
   'blocked-half-open': {
     description: "connections to a SEP service whose SYN was answered but the originator's ACK never seen (asymmetric routing, or a firewall dropping the return path)",
@@ -174,7 +174,19 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
         const c = ctx.classes.get(g[0].uid)!;
         const s = c.service ?? c.candidates[0];
         const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
-        const attempts = g.reduce((n, r) => n + Math.max(1, r.origSyns), 0);
+        // attempts: SYNs (counting retries) for TCP, datagrams for UDP
+        const attempts = g.reduce((n, r) => n + Math.max(1, r.proto === 'tcp' ? r.origSyns : r.origPkts), 0);
+        const icmp = g.flatMap((r) => (r.icmpErrors ?? []).map((e) => ({ e, v: r.ipVersion })));
+        const portUnreachable = icmp.filter((x) => icmpPortUnreachable(x.v, x.e));
+        const prohibited = icmp.filter((x) => icmpProhibited(x.v, x.e));
+        const why =
+          id !== 'blocked-refused'
+            ? text.why
+            : prohibited.length
+              ? `ICMP administratively prohibited from ${uniq(prohibited.map((x) => x.e.from)).join(', ')} (a filter refused it)`
+              : portUnreachable.length
+                ? `ICMP port unreachable from ${uniq(portUnreachable.map((x) => x.e.from)).join(', ')} (nothing listens there)`
+                : 'refused with a RST (port closed, or a firewall rejecting)';
         const first = Math.min(...g.map((r) => r.ts));
         const last = Math.max(...g.map((r) => r.lastTs));
         const inconclusive = id === 'blocked-dropped' && ctx.evidence.sidedness === 'one-sided' ? ctx.evidence.caveats[0] : undefined;
@@ -183,7 +195,7 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
           severity: inconclusive ? 'info' : id === 'blocked-half-open' ? 'medium' : 'high',
           message:
             `${sources.join(', ')} ${text.verb(sources.length > 1)} ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): ` +
-            `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}, ${text.why}`,
+            `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}, ${why}`,
           seedRow: s.entry.seedRow,
           service: s.entry.id,
           flows: g.map((r) => r.uid),
@@ -191,7 +203,9 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
           remediation:
             id === 'blocked-half-open'
               ? `check the return path: ${g[0].respH} answered the SYN but no ACK from ${sources.join(', ')} arrived (asymmetric routing, or a firewall dropping packets after the SYN)`
-              : `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
+              : portUnreachable.length && !prohibited.length && id === 'blocked-refused'
+                ? `start or fix the service on ${g[0].respH} ${tp(g[0])} ${g[0].respP} (it answered port unreachable), then allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP} if a firewall sits between`
+                : `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
           firstTs: first,
           lastTs: last,
           attempts,

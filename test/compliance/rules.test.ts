@@ -181,4 +181,27 @@ describe('rules', () => {
     const two = run([flow('10.1.0.21', '10.1.0.23', 8014), flow('10.1.0.22', '10.1.0.23', 8014), flow('10.1.0.21', '10.0.0.10', 8014)], SITE);
     expect(two.filter((x) => x.rule === 'role-contradiction').map((x) => x.hosts)).toEqual([['10.1.0.23']]);
   });
+
+  it('ICMP: port unreachable on UDP syslog (row 20) and admin-prohibited on TCP 8014 are refusals, told apart', () => {
+    const icmp = (type: number, code: number, from: string) => [{ type, code, from, count: 1, firstTs: 1000 }];
+    const f = run(
+      [
+        flow('10.0.0.10', '10.0.0.30', 514, 'S0', 'udp', { respPkts: 0, history: 'D', icmpErrors: icmp(3, 3, '10.0.0.30') }),
+        flow('10.1.0.26', '10.0.0.10', 8014, 'S0', 'tcp', { icmpErrors: icmp(3, 13, '10.0.0.1') }),
+        flow('10.1.0.22', '10.0.0.10', 8014),
+      ],
+      SITE,
+    );
+    const r = f.filter((x) => x.rule === 'blocked-refused');
+    expect(r.map((x) => x.seedRow).sort()).toEqual([10, 20]);
+    expect(r.find((x) => x.seedRow === 20)?.message).toMatch(/port unreachable/);
+    expect(r.find((x) => x.seedRow === 10)?.message).toMatch(/administratively prohibited from 10\.0\.0\.1/);
+    expect(f.map((x) => x.rule)).not.toContain('blocked-dropped');
+  });
+
+  it('ICMP host unreachable (type 3 code 1) is not a refusal: the SYNs stay unanswered (dropped)', () => {
+    const f = run([flow('10.1.0.26', '10.0.0.10', 8014, 'S0', 'tcp', { icmpErrors: [{ type: 3, code: 1, from: '10.0.0.1', count: 2, firstTs: 1000 }] }), flow('10.1.0.22', '10.0.0.10', 8014)], SITE);
+    expect(f.map((x) => x.rule)).toContain('blocked-dropped');
+    expect(f.map((x) => x.rule)).not.toContain('blocked-refused');
+  });
 });
