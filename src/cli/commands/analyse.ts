@@ -11,6 +11,7 @@ import { EMPTY_PROFILE, loadProfile, ProfileError } from '../../compliance/profi
 import { SEVERITIES, severityRank, type Severity } from '../../compliance/rules.js';
 import { buildReport } from '../../report/model.js';
 import { renderText } from '../../report/text.js';
+import { writeJsonReport, writeJsonReportFile } from '../../report/json.js';
 import { Exit, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -54,15 +55,18 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
     }
   }
   const report = buildReport(engine.result(), VERSION);
-  const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);
+  // JSON is written flow by flow (src/report/json.ts): the whole text is never held in memory
   if (opts.output) {
     try {
-      writeFileSync(opts.output, text);
+      if (opts.format === 'json') writeJsonReportFile(report, opts.output);
+      else writeFileSync(opts.output, renderText(report));
     } catch (e) {
       throw new UserError(`${opts.output}: cannot write the report: ${(e as Error).message}`);
     }
+  } else if (opts.format === 'json') {
+    writeJsonReport(report, stdout);
   } else {
-    stdout(text);
+    stdout(renderText(report));
   }
   if (damaged) return Exit.PartialInput;
   const threshold = severityRank(opts.failOn);
