@@ -189,6 +189,14 @@ export class Engine {
     } finally {
       await source.close();
     }
+    return this.summarize(source);
+  }
+
+  /**
+   * Records the summary of a source whose frames were fed (by `consume`, or frame by frame, e.g. merged with
+   * other sources by source/merge.ts): call once per source, after its iteration ended.
+   */
+  summarize(source: FrameSource): FileSummary {
     const s = source.stats;
     const summary: FileSummary = {
       path: source.path,

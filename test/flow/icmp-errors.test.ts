@@ -9,7 +9,7 @@
  * firewall-prohibited flows).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine.js';
@@ -100,6 +100,29 @@ describeTshark('ICMP errors attached to their flows equal tshark grouped by flow
       ['udp 192.168.10.10|53 192.168.10.31|58186', 3, 3, '192.168.10.31', 1],
     ]);
   });
+});
+
+describe('ICMP errors equal the capture recipes (truth files with expected_icmp)', () => {
+  const dir = path.join(repoRoot, 'captures');
+  const truths = readdirSync(dir)
+    .filter((f) => f.endsWith('.truth.json'))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { capture: string; flows: { proto: string; orig_h: string; resp_h: string; resp_p: number; expected_icmp?: { type: number; code: number; from: string; count: number }[] }[] })
+    .filter((t) => t.flows.some((f) => f.expected_icmp));
+  it('sep-icmp has a truth with expected_icmp', () => expect(truths.map((t) => t.capture)).toContain('sep-icmp.pcap'));
+  for (const t of truths) {
+    for (const capture of [t.capture, t.capture.replace(/\.pcap$/, '.pcapng')]) {
+      it(capture, async () => {
+        const e = new Engine(EMPTY_PROFILE);
+        await e.consume(await openCapture(path.join(dir, capture)));
+        const records = e.result().records;
+        for (const f of t.flows) {
+          const r = records.find((x) => x.proto === f.proto && x.origH === f.orig_h && x.respH === f.resp_h && x.respP === f.resp_p);
+          expect(r, `${f.proto} ${f.orig_h} -> ${f.resp_h}:${f.resp_p}`).toBeDefined();
+          expect((r!.icmpErrors ?? []).map(({ type, code, from, count }) => ({ type, code, from, count }))).toEqual(f.expected_icmp ?? []);
+        }
+      });
+    }
+  }
 });
 
 describe('ICMP error edge cases', () => {

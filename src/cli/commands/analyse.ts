@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Engine } from '../../engine.js';
+import { mergeFrames } from '../../source/merge.js';
 import { openCapture } from '../../source/open.js';
 import { CaptureOpenError, type FrameSource } from '../../source/frame.js';
 import { EMPTY_PROFILE, loadProfile, ProfileError } from '../../compliance/profile.js';
@@ -20,6 +21,18 @@ interface AnalyseOptions {
   format: 'text' | 'json';
   failOn: Severity;
   output?: string;
+}
+
+/** Open errors about the file system, not the file's content: they have no meaningful byte offset. */
+const FILE_SYSTEM_ERRORS = new Set(['file_not_found', 'file_is_directory', 'file_permission_denied', 'file_read_error', 'file_stdin_terminal']);
+
+/**
+ * The one stderr line (without the `sepflow: ` prefix) for an input that cannot be read at all: the file,
+ * what is wrong, the error code and, for problems in the content, the byte offset, e.g.
+ * `x.pcap: pcap format version 2.5 is not supported (...). [pcap_version_unsupported at byte 4]`.
+ */
+function openErrorLine(e: CaptureOpenError): string {
+  return `${e.file}: ${e.message} [${e.code}${FILE_SYSTEM_ERRORS.has(e.code) ? '' : ` at byte ${e.offset}`}]`;
 }
 
 /** Runs the analysis; returns the exit status. @throws UserError for unusable input or options */
@@ -39,13 +52,19 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
     for (const f of files) sources.push(await openCapture(f));
   } catch (e) {
     for (const s of sources) await s.close();
-    if (e instanceof CaptureOpenError) throw new UserError(`${e.file}: ${e.message}`);
+    if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
     throw e;
   }
   const engine = new Engine(profile);
+  if (sources.length === 1) {
+    await engine.consume(sources[0]);
+  } else {
+    // several inputs: one timeline, frames in timestamp order across the files (as mergecap merges them)
+    for await (const frame of mergeFrames(sources)) engine.feed(frame);
+    for (const s of sources) engine.summarize(s);
+  }
   let damaged = false;
-  for (const s of sources) {
-    const summary = await engine.consume(s);
+  for (const summary of engine.files) {
     if (summary.fault) {
       damaged = true;
       stderr(
@@ -73,16 +92,34 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
   return report.findings.some((f) => !f.inconclusive && severityRank(f.severity) >= threshold) ? Exit.Findings : Exit.Ok;
 }
 
+/** What `sepflow analyse --help` says about inputs (kept in step with the README's "Inputs"). */
+const INPUT_HELP = `
+Inputs (the format is sniffed from the first bytes, never taken from the file name; - is standard input):
+  pcap     microsecond and nanosecond magics in either byte order; versions 2.0-2.4 (before 2.3 caplen and
+           len are swapped back, as libpcap does) and 543.0; the "modified" (Kuznetzov) format; FCS bits in
+           the link-type field: the FCS is stripped from every frame and still counted in the wire bytes,
+           as tshark counts them
+  pcapng   any number of sections in either byte order, per-interface link type, if_tsresol, if_tsoffset;
+           Name Resolution Blocks name hosts in the report; Interface Statistics Blocks give the kernel
+           drop counts (report: capture evidence); packet comments are kept
+  Several files are merged into one timeline in timestamp order, as mergecap merges them.
+  An input that cannot be read at all stops the run before anything is analysed (exit 2): one line on
+  standard error names the file, what is wrong, the error code and the byte offset. A damaged input
+  (cut short, corrupt record) is read up to the damage and reported (exit 3): one line names the file,
+  the byte offset and the problem.
+`;
+
 /** Builds the `analyse` command; `done` receives the exit status. */
 export function analyseCommand(done: (code: number) => void, io: { stderr: (l: string) => void; stdout: (t: string) => void }): Command {
   return new Command('analyse')
     .alias('analyze')
     .description('analyse capture files (pcap or pcapng; - for standard input) and write a SEP traffic-compliance report')
-    .argument('<files...>', 'capture files, read in the order given')
+    .argument('<files...>', 'capture files; several are merged into one timeline in timestamp order (as mergecap does)')
     .option('-s, --site <file>', 'site profile (YAML): SEP version, roles, port overrides, policy')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]).default('high'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addHelpText('after', INPUT_HELP)
     .action(async (files: string[], opts: AnalyseOptions) => {
       done(await runAnalyse(files, opts, io.stderr, io.stdout));
     });
