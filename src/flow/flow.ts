@@ -109,8 +109,19 @@ export class Flow {
   /** outer and inner VLAN id, -1 when untagged */
   vlanOuter: number;
   vlanInner: number;
-  readonly origAddr = new Uint32Array(4);
-  readonly respAddr = new Uint32Array(4);
+  /**
+   * originator (`o0..o3`) and responder (`r0..r3`) address: the 4 big-endian 32-bit words of
+   * dissectors/packet.ts as int32 (`word | 0`; IPv4 in word 3). Plain number fields (8 bytes each, Smis) rather
+   * than two Uint32Array(4), which cost ~225 bytes each on the heap. Read and written through the helpers below.
+   */
+  o0 = 0;
+  o1 = 0;
+  o2 = 0;
+  o3 = 0;
+  r0 = 0;
+  r1 = 0;
+  r2 = 0;
+  r3 = 0;
   origPort: number;
   respPort: number;
   /** time of the first packet (seconds since epoch) */
@@ -155,4 +166,47 @@ export class Flow {
   addHistory(code: string, isOrig: boolean): void {
     this.history += isOrig ? code : code.toLowerCase();
   }
+}
+
+/** Is `a` (4 × uint32 words) the flow's originator address? */
+export function isOrigAddr(f: Flow, a: Uint32Array): boolean {
+  return f.o3 === (a[3] | 0) && f.o2 === (a[2] | 0) && f.o1 === (a[1] | 0) && f.o0 === (a[0] | 0);
+}
+
+/** Is `a` (4 × uint32 words) the flow's responder address? */
+export function isRespAddr(f: Flow, a: Uint32Array): boolean {
+  return f.r3 === (a[3] | 0) && f.r2 === (a[2] | 0) && f.r1 === (a[1] | 0) && f.r0 === (a[0] | 0);
+}
+
+/** Do originator and responder have the same address (a flow to itself)? */
+export function sameEndAddrs(f: Flow): boolean {
+  return f.o0 === f.r0 && f.o1 === f.r1 && f.o2 === f.r2 && f.o3 === f.r3;
+}
+
+/** Sets both addresses from 4 × uint32 words each. */
+export function setAddrs(f: Flow, orig: Uint32Array, resp: Uint32Array): void {
+  f.o0 = orig[0] | 0;
+  f.o1 = orig[1] | 0;
+  f.o2 = orig[2] | 0;
+  f.o3 = orig[3] | 0;
+  f.r0 = resp[0] | 0;
+  f.r1 = resp[1] | 0;
+  f.r2 = resp[2] | 0;
+  f.r3 = resp[3] | 0;
+}
+
+/** Swaps the originator and responder addresses. */
+export function swapAddrs(f: Flow): void {
+  let t = f.o0;
+  f.o0 = f.r0;
+  f.r0 = t;
+  t = f.o1;
+  f.o1 = f.r1;
+  f.r1 = t;
+  t = f.o2;
+  f.o2 = f.r2;
+  f.r2 = t;
+  t = f.o3;
+  f.o3 = f.r3;
+  f.r3 = t;
 }

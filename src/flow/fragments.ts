@@ -23,7 +23,7 @@
  * (the oldest goes first). Per later fragment only numbers are computed and compared (no allocation).
  */
 import type { PacketView } from '../../dissectors/packet.js';
-import { Proto, type Flow } from './flow.js';
+import { Proto, isOrigAddr, sameEndAddrs, type Flow } from './flow.js';
 
 /** Seconds after which an incomplete datagram is given up: RFC 8200 §4.5's 60 s (Linux: 30 s IPv4, 60 s IPv6). */
 export const REASSEMBLY_TIMEOUT = 60;
@@ -204,7 +204,7 @@ export class FragmentTable {
     e.haveFirst = true;
     e.flow = flow;
     if (flow === null) return 0;
-    e.isOrig = sameAddr(flow.origAddr, view.src) && flow.origPort === view.srcPort;
+    e.isOrig = isOrigAddr(flow, view.src) && flow.origPort === view.srcPort;
     const moved = e.pendingPkts;
     if (moved > 0) {
       count(flow, e.isOrig, moved, e.pendingIpBytes, e.pendingFrameBytes, e.pendingFirstTs, e.pendingLastTs, e.pendingPartial);
@@ -227,7 +227,7 @@ export class FragmentTable {
     if (e === null) e = this.create(view, h, ts);
     if (e.flow !== null) {
       // direction: the fragment's source is the first fragment's source
-      const isOrig = sameAddr(e.flow.origAddr, e.flow.respAddr) ? e.isOrig : sameAddr(e.flow.origAddr, view.src);
+      const isOrig = sameEndAddrs(e.flow) ? e.isOrig : isOrigAddr(e.flow, view.src);
       count(e.flow, isOrig, 1, view.ipTotalLen, frameLen, ts, ts, view.truncated);
       return true;
     }

@@ -59,17 +59,15 @@ export interface FlowRecord {
 /** Converts a live Flow into its record (call at the end of analysis or for a UI snapshot). */
 export function toRecord(f: Flow): FlowRecord {
   const tcp = f.proto === Proto.TCP;
-  const o = f.origAddr;
-  const r = f.respAddr;
   return {
     uid: f.uid,
     ts: f.firstTs,
     lastTs: f.lastSeenTs,
     proto: tcp ? 'tcp' : 'udp',
     ipVersion: f.ipVersion as 4 | 6,
-    origH: formatAddress(f.ipVersion, o[0], o[1], o[2], o[3]),
+    origH: formatAddress(f.ipVersion, f.o0, f.o1, f.o2, f.o3),
     origP: f.origPort,
-    respH: formatAddress(f.ipVersion, r[0], r[1], r[2], r[3]),
+    respH: formatAddress(f.ipVersion, f.r0, f.r1, f.r2, f.r3),
     respP: f.respPort,
     vlan: f.vlanOuter >= 0 ? f.vlanOuter : null,
     vlanInner: f.vlanInner >= 0 && f.vlanInner !== f.vlanOuter ? f.vlanInner : null,

@@ -13,7 +13,7 @@
  * A flow whose roles were decided against the first packet's direction gets Zeek's '^' history letter.
  */
 import { DecodeStatus, PacketView } from '../../dissectors/packet.js';
-import { EndpointState, Flow, Proto } from './flow.js';
+import { EndpointState, Flow, Proto, isOrigAddr, isRespAddr, sameEndAddrs, setAddrs } from './flow.js';
 import { isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
 
 const SYN = 0x02;
@@ -34,10 +34,6 @@ function endpointHash(a: Uint32Array, port: number): number {
   h = mix(h, a[2]);
   h = mix(h, a[3]);
   return mix(h, port);
-}
-
-function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
 /** Bucket hash of a 5-tuple + VLAN ids, the same for both directions. */
@@ -89,11 +85,11 @@ export class FlowTable {
     let isOrig = true;
     while (flow !== null) {
       if (flow.proto === proto && flow.ipVersion === view.ipVersion && flow.vlanOuter === view.vlanOuter && flow.vlanInner === view.vlanInner) {
-        if (flow.origPort === view.srcPort && flow.respPort === view.dstPort && sameAddr(flow.origAddr, view.src) && sameAddr(flow.respAddr, view.dst)) {
+        if (flow.origPort === view.srcPort && flow.respPort === view.dstPort && isOrigAddr(flow, view.src) && isRespAddr(flow, view.dst)) {
           isOrig = true;
           break;
         }
-        if (flow.origPort === view.dstPort && flow.respPort === view.srcPort && sameAddr(flow.origAddr, view.dst) && sameAddr(flow.respAddr, view.src)) {
+        if (flow.origPort === view.dstPort && flow.respPort === view.srcPort && isOrigAddr(flow, view.dst) && isRespAddr(flow, view.src)) {
           isOrig = false;
           break;
         }
@@ -107,8 +103,8 @@ export class FlowTable {
     }
     if (flow === null) {
       flow = this.create(view, h);
-      isOrig = flow.origPort === view.srcPort && sameAddr(flow.origAddr, view.src);
-      if (flow.origPort === flow.respPort && sameAddr(flow.origAddr, flow.respAddr)) isOrig = true;
+      isOrig = flow.origPort === view.srcPort && isOrigAddr(flow, view.src);
+      if (flow.origPort === flow.respPort && sameEndAddrs(flow)) isOrig = true;
       flow.firstTs = ts;
     }
 
@@ -139,8 +135,8 @@ export class FlowTable {
     let flow = this.buckets.get(tupleHash(ipVersion, proto, a, aPort, b, bPort, vlanOuter, vlanInner)) ?? null;
     while (flow !== null) {
       if (flow.proto === proto && flow.ipVersion === ipVersion && flow.vlanOuter === vlanOuter && flow.vlanInner === vlanInner) {
-        if (flow.origPort === aPort && flow.respPort === bPort && sameAddr(flow.origAddr, a) && sameAddr(flow.respAddr, b)) return flow;
-        if (flow.origPort === bPort && flow.respPort === aPort && sameAddr(flow.origAddr, b) && sameAddr(flow.respAddr, a)) return flow;
+        if (flow.origPort === aPort && flow.respPort === bPort && isOrigAddr(flow, a) && isRespAddr(flow, b)) return flow;
+        if (flow.origPort === bPort && flow.respPort === aPort && isOrigAddr(flow, b) && isRespAddr(flow, a)) return flow;
       }
       flow = flow.next;
     }
@@ -198,8 +194,8 @@ export class FlowTable {
     }
     const uid = `C${(this.nextUid++).toString(36).padStart(6, '0')}`;
     const flow = new Flow(uid, view.ipVersion, proto, view.vlanOuter, view.vlanInner, senderIsOrig ? sp : dp, senderIsOrig ? dp : sp);
-    flow.origAddr.set(senderIsOrig ? view.src : view.dst);
-    flow.respAddr.set(senderIsOrig ? view.dst : view.src);
+    if (senderIsOrig) setAddrs(flow, view.src, view.dst);
+    else setAddrs(flow, view.dst, view.src);
     flow.initiatorInferred = inferred;
     flow.initiatorBasis = basis;
     if (!senderIsOrig) flow.history = '^';

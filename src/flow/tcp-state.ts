@@ -14,7 +14,7 @@
  *   Zeek would log one S0 connection per attempt window;
  * - sequence-number wrap-around beyond 4 GiB per direction is not tracked (orig_bytes/resp_bytes modulo 2^32).
  */
-import { Endpoint, EndpointState, Flow, Hist } from './flow.js';
+import { Endpoint, EndpointState, Flow, Hist, swapAddrs } from './flow.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -227,9 +227,7 @@ function updateStateMachine(flow: Flow, ep: Endpoint, peer: Endpoint, isOrig: bo
  * the flow table before any letter is recorded.
  */
 export function flipRoles(flow: Flow): void {
-  const a = flow.origAddr.slice();
-  flow.origAddr.set(flow.respAddr);
-  flow.respAddr.set(a);
+  swapAddrs(flow);
   const p = flow.origPort;
   flow.origPort = flow.respPort;
   flow.respPort = p;
