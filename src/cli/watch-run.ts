@@ -98,9 +98,11 @@ export async function runWatch(o: WatchRunOptions): Promise<number> {
   let ui: { close(): void } | null = null;
   try {
     if (useUi) {
-      const [{ startUi }, { SimpleStore }] = await Promise.all([import('../ui/run.js'), import('../ui/store.js')]);
-      const store = new SimpleStore();
-      session.subscribe((s) => store.push(s));
+      // React's development build checks and times every render (and keeps the timings): 3× the work
+      process.env.NODE_ENV ??= 'production';
+      const [{ startUi }, { PacedStore }] = await Promise.all([import('../ui/run.js'), import('../ui/store.js')]);
+      const store = new PacedStore();
+      session.subscribe((s) => store.offer(s));
       ui = startUi(
         store,
         {
@@ -111,7 +113,15 @@ export async function runWatch(o: WatchRunOptions): Promise<number> {
           togglePause: o.mode === 'replay' ? () => session.togglePause() : undefined,
         },
         tty,
+        (ms) => store.reportFrame(ms),
       );
+      const close = ui.close;
+      ui = {
+        close: () => {
+          store.close();
+          close();
+        },
+      };
     } else {
       session.onEvents((events) => out(events.map((e) => (o.jsonLines ? eventJson(e) : eventLine(e)) + '\n').join('')));
     }
@@ -158,7 +168,7 @@ export async function runWatch(o: WatchRunOptions): Promise<number> {
     if (timer) clearTimeout(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.stdout.off('error', onStdoutError);
+    // the listener stays: an EPIPE from the last write (the report) is emitted after this returns
     for (const s of o.sources) await s.close();
   }
 }

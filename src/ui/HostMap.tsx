@@ -93,24 +93,27 @@ export function hostMapLines(s: MapSnapshot | null, hosts: HostView[], selected:
     const why = s.hosts.length === 0 ? (s.meta.state === 'ended' ? 'no host was seen.' : 'no host seen yet: waiting for SEP traffic…') : 'no host matches (f: show all, / then Esc: clear the search).';
     return [[{ text: why, dim: true }]];
   }
-  const all: Line[] = [];
-  let selLine = 0;
-  let group = '';
-  for (const h of hosts) {
-    if (h.group !== group) {
-      group = h.group;
-      const n = hosts.filter((x) => x.group === group).length;
-      const title = `── ${groupTitle(group)}${groupTitle(group) !== group ? ` (${group})` : ''} · ${n} `;
-      all.push([{ text: title + '─'.repeat(Math.max(0, width - title.length)), dim: true }]);
+  // the rows (group headings and hosts) as cheap descriptors; only the visible window is laid out
+  const rows: ({ group: string; n: number } | HostView)[] = [];
+  let selRow = 0;
+  for (let i = 0; i < hosts.length; i++) {
+    const h = hosts[i];
+    if (i === 0 || hosts[i - 1].group !== h.group) {
+      let n = 0;
+      for (let j = i; j < hosts.length && hosts[j].group === h.group; j++) n++;
+      rows.push({ group: h.group, n });
     }
-    if (h.address === selected) selLine = all.length;
-    all.push(hostLine(h, h.address === selected, width));
+    if (h.address === selected) selRow = rows.length;
+    rows.push(h);
   }
-  if (all.length <= height) return all;
-  const top = Math.max(0, Math.min(selLine - Math.floor(height / 3), all.length - height));
-  const view = all.slice(top, top + height);
+  const top = rows.length <= height ? 0 : Math.max(0, Math.min(selRow - Math.floor(height / 3), rows.length - height));
+  const view = rows.slice(top, top + height).map((r): Line => {
+    if ('address' in r) return hostLine(r, r.address === selected, width);
+    const title = `── ${groupTitle(r.group)}${groupTitle(r.group) !== r.group ? ` (${r.group})` : ''} · ${r.n} `;
+    return [{ text: title + '─'.repeat(Math.max(0, width - title.length)), dim: true }];
+  });
   if (top > 0) view[0] = fit([{ text: `  ↑ ${top} more`, dim: true }], width);
-  if (top + height < all.length) view[view.length - 1] = fit([{ text: `  ↓ ${all.length - top - height} more`, dim: true }], width);
+  if (top + height < rows.length) view[view.length - 1] = fit([{ text: `  ↓ ${rows.length - top - height} more`, dim: true }], width);
   return view;
 }
 

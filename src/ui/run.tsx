@@ -14,7 +14,15 @@ export interface UiHandle {
   close(): void;
 }
 
-export function startUi(store: SnapshotStore, controls: AppControls, io: { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream } = process): UiHandle {
+/**
+ * @param onFrame called with the time each frame took to draw, ms (a PacedStore paces itself with it)
+ */
+export function startUi(
+  store: SnapshotStore,
+  controls: AppControls,
+  io: { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream } = process,
+  onFrame?: (ms: number) => void,
+): UiHandle {
   io.stdout.write(ENTER_ALT);
   let open = true;
   // leave the alternate screen even when the process ends without close() (a crash)
@@ -28,6 +36,7 @@ export function startUi(store: SnapshotStore, controls: AppControls, io: { stdou
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 20,
+    onRender: onFrame ? (m) => onFrame(m.renderTime) : undefined,
   });
   return {
     close() {

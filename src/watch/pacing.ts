@@ -96,6 +96,18 @@ export class PaceControl {
   }
 
   /**
+   * Is frame time `ts` due now, without waiting? true: release it; false: stopped; null: call `due()`.
+   */
+  dueNow(ts: number): boolean | null {
+    if (this.stopped) return false;
+    if (this.paused) return null;
+    const now = this.clock.now();
+    if (this.speed === 'max') return now - this.lastYield < this.yieldEveryMs ? true : null;
+    if (this.anchorWall < 0) return null;
+    return this.anchorWall + ((ts - this.anchorTs) * 1000) / this.speed - now <= 0.5 ? true : null;
+  }
+
+  /**
    * Waits until frame time `ts` (seconds since the epoch) is due.
    * @returns false when the replay was stopped meanwhile
    */
@@ -127,7 +139,11 @@ export class PaceControl {
   }
 }
 
-/** Wraps `source` so that its frames are released in capture time under `control`. */
+/**
+ * Wraps `source` so that its frames are released in capture time under `control`. A frame that is due at
+ * once costs one promise; only frames that must wait (or a periodic turn for the event loop) go through
+ * the asynchronous wait.
+ */
 export function paced(source: FrameSource, control: PaceControl, onFrame?: (f: Frame) => void): FrameSource {
   return {
     path: source.path,
@@ -136,13 +152,29 @@ export function paced(source: FrameSource, control: PaceControl, onFrame?: (f: F
       return source.stats;
     },
     close: () => source.close(),
-    async *[Symbol.asyncIterator]() {
-      for await (const f of source) {
-        if (!(await control.due(f.tsSec + f.tsNsec / 1e9))) return;
+    [Symbol.asyncIterator](): AsyncIterator<Frame> {
+      const inner = source[Symbol.asyncIterator]();
+      const finish = async (): Promise<IteratorResult<Frame>> => {
+        await inner.return?.();
+        return { done: true, value: undefined };
+      };
+      const out = (r: IteratorResult<Frame>): IteratorResult<Frame> => {
         control.released++;
-        onFrame?.(f);
-        yield f;
-      }
+        onFrame?.(r.value);
+        return r;
+      };
+      const release = (r: IteratorResult<Frame>): IteratorResult<Frame> | Promise<IteratorResult<Frame>> => {
+        if (r.done) return r;
+        const ts = r.value.tsSec + r.value.tsNsec / 1e9;
+        const now = control.dueNow(ts);
+        if (now === true) return out(r);
+        if (now === false) return finish();
+        return control.due(ts).then((ok) => (ok ? out(r) : finish()));
+      };
+      return {
+        next: () => (control.stopped ? finish() : inner.next().then(release)),
+        return: finish,
+      };
     },
   };
 }

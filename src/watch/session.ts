@@ -2,16 +2,17 @@
  * WatchSession: drives one Engine from frame sources (capture files in capture time, or a live capture),
  * takes snapshots of it at most every `minIntervalMs` and emits them with the state changes between them.
  *
- * Snapshots are the only thing the map and the line output see. A snapshot runs the whole analysis
- * (`Engine.result()` → `buildReport`), whose cost grows with the flow table, so the session keeps that work
- * within `budget` of the wall time: after a snapshot that took C ms, the next comes no sooner than
- * max(minIntervalMs, C·(1−budget)/budget) ms later. Between packets (paused, a quiet interface) only the
- * cheap part (rates, state) is refreshed.
+ * Snapshots are the only thing the map and the line output see. A full snapshot runs the whole analysis
+ * (`Engine.result()` → `buildReport` → `buildSnapshot`), whose cost grows with the flow table, so the
+ * session keeps that work within `budget` of the wall time: after a full snapshot that took C ms, the next
+ * comes no sooner than max(minIntervalMs, C'·(1−budget)/budget) ms later, C' being C scaled by the growth of
+ * the flow table since. In between — and when nothing changed (paused, a quiet interface) — a cheap snapshot
+ * every `minIntervalMs` refreshes the counters, rates and state on top of the last analysis.
  */
 import type { Engine } from '../engine.js';
 import type { Frame, FrameSource } from '../source/frame.js';
 import type { LiveEnd, LiveStats } from '../source/live.js';
-import { buildReport, type Report } from '../report/model.js';
+import { buildReport } from '../report/model.js';
 import { diffSnapshots, summaryEvent, type WatchEvent } from './events.js';
 import { PaceControl, paced, realClock, type Clock, type Speed } from './pacing.js';
 import { buildSnapshot, type MapSnapshot, type WatchMeta } from './snapshot.js';
@@ -55,7 +56,11 @@ export class WatchSession {
   private readonly snapListeners = new Set<(s: MapSnapshot) => void>();
   private readonly eventListeners = new Set<(e: WatchEvent[]) => void>();
   private current: MapSnapshot | null = null;
-  private heavy: { packets: number; dropped: number; report: Report } | null = null;
+  /** what the last full snapshot analysed */
+  private analysed: { packets: number; dropped: number; flows: number } | null = null;
+  /** cost of the last full snapshot and when it ended, ms on the clock */
+  private lastCost = 0;
+  private lastEnd = 0;
   private seq = 0;
   private readonly started: number;
   private rateSamples: { t: number; packets: number }[] = [];
@@ -109,7 +114,7 @@ export class WatchSession {
     const p = this.control.togglePause();
     this.state = p ? 'paused' : 'running';
     this.emitEvents([this.stateEvent(this.state, null, null)]);
-    this.refresh(false);
+    this.touch();
     return p;
   }
 
@@ -143,23 +148,35 @@ export class WatchSession {
   }
 
   /**
-   * Takes a snapshot now: the full analysis when packets (or drops) changed or `force`, else only the meta.
-   * @returns the time the analysis took, ms (0 when it was reused)
+   * The full snapshot: the whole analysis (`Engine.result()` → `buildReport` → `buildSnapshot`), the
+   * events since the previous one, the listeners. Records its cost (ms, all of it) for the schedule.
    */
-  private refresh(force: boolean): number {
+  private refresh(): void {
+    const t0 = this.clock.now();
     const meta = this.meta();
     const packets = this.engine.counters.packets;
     const dropped = meta.live?.dropped ?? 0;
-    let cost = 0;
-    if (force || !this.heavy || this.heavy.packets !== packets || this.heavy.dropped !== dropped) {
-      const t0 = this.clock.now();
-      const report = buildReport(this.engine.result(), this.options.version);
-      this.heavy = { packets, dropped, report };
-      cost = this.clock.now() - t0;
-    }
+    const report = buildReport(this.engine.result(), this.options.version);
+    this.analysed = { packets, dropped, flows: this.engine.flowCount };
     const services = this.engine.services;
-    const snap = buildSnapshot(this.heavy.report, meta, ++this.seq, (id) => services.byId(id)?.ports ?? []);
+    const snap = buildSnapshot(report, meta, ++this.seq, (id) => services.byId(id)?.ports ?? []);
     const events = diffSnapshots(this.current, snap);
+    this.publish(snap, events);
+    this.lastEnd = this.clock.now();
+    this.lastCost = this.lastEnd - t0;
+  }
+
+  /**
+   * The cheap snapshot between two full ones: the last analysis with fresh counters (packets, flows),
+   * rates and state. No events but the periodic summary.
+   */
+  private touch(): void {
+    if (!this.current) return this.refresh();
+    const snap: MapSnapshot = { ...this.current, seq: ++this.seq, meta: this.meta(), packets: this.engine.counters.packets, flows: this.engine.flowCount };
+    this.publish(snap, []);
+  }
+
+  private publish(snap: MapSnapshot, events: WatchEvent[]): void {
     this.current = snap;
     const now = this.clock.now();
     if (now - this.lastSummary >= (this.options.summaryEveryMs ?? 10_000)) {
@@ -168,14 +185,21 @@ export class WatchSession {
     }
     for (const fn of this.snapListeners) fn(snap);
     this.emitEvents(events);
-    return cost;
   }
 
-  private schedule(delay: number): void {
-    this.timer = setTimeout(() => {
-      const cost = this.refresh(false);
-      this.schedule(nextDelay(cost, this.minInterval, this.budget));
-    }, delay);
+  /**
+   * Every `minIntervalMs`: a full snapshot when something changed and the budget allows it, else the cheap
+   * one. The next full snapshot's cost is predicted from the last one's, scaled by the growth of the flow
+   * table since (the analysis grows with it), so a fast-growing table does not overrun the budget.
+   */
+  private tick(): void {
+    const live = this.options.liveStats?.();
+    const a = this.analysed;
+    const changed = !a || a.packets !== this.engine.counters.packets || a.dropped !== (live?.dropped ?? 0);
+    const predicted = this.lastCost * Math.max(1, this.engine.flowCount / Math.max(a?.flows ?? 0, 1000));
+    if (changed && this.clock.now() - this.lastEnd >= nextDelay(predicted, this.minInterval, this.budget)) this.refresh();
+    else this.touch();
+    this.timer = setTimeout(() => this.tick(), this.minInterval);
   }
 
   /**
@@ -192,8 +216,8 @@ export class WatchSession {
         ? this.stateEvent('capturing', null, `on ${this.options.label}`)
         : this.stateEvent('replaying', null, `${this.options.label} at ${sp === 'max' ? 'maximum speed' : `${sp}x capture time`}`),
     ]);
-    this.refresh(true);
-    this.schedule(this.minInterval);
+    this.refresh();
+    this.timer = setTimeout(() => this.tick(), this.minInterval);
     try {
       for (const s of sources) {
         if (this.control.stopped) {
@@ -213,7 +237,7 @@ export class WatchSession {
     }
     this.endReason ??= 'end-of-input';
     this.state = 'ended';
-    this.refresh(true);
+    this.refresh();
     this.emitEvents([summaryEvent(this.current!), this.stateEvent('ended', this.endReason, this.endMessage)]);
     return this.current!;
   }

@@ -102,10 +102,13 @@ describe('sepflow replay, no terminal', () => {
     expect(r.stderr).toBe(sepflow(['analyse', cut]).stderr);
   });
 
-  it('a reader that goes away ends the replay quietly', () => {
+  it('a reader that goes away ends the replay quietly, during the replay or before the report', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" replay "${lab}" --speed 20 | head -1`], { encoding: 'utf8', cwd: repoRoot });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toBe('');
+    const e = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" replay "${lab}" --speed max | grep -m1 ' ended '`], { encoding: 'utf8', cwd: repoRoot });
+    expect(e.stdout).toMatch(/ ended {4}end-of-input\n$/);
+    expect(e.stderr).toBe('');
   });
 });
 

@@ -7,6 +7,8 @@
  * Needs tmux (.ci/setup installs it); without it the tests are skipped with a loud line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/shared.js';
@@ -14,8 +16,10 @@ import { repoRoot } from '../helpers/shared.js';
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) process.stderr.write('\n!!! SKIPPED: replay in tmux: tmux is not installed (run .ci/setup or apt-get install tmux)\n');
 
-const socket = `sepflow-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-u', '-L', socket, ...args], { encoding: 'utf8' });
+// a private server on a socket in a temporary directory, removed afterwards
+const sockDir = mkdtempSync(path.join(os.tmpdir(), 'sepflow-e2e-'));
+const socket = path.join(sockDir, 'tmux');
+const tmux = (...args: string[]) => execFileSync('tmux', ['-u', '-S', socket, ...args], { encoding: 'utf8' });
 const screen = (s: string) => tmux('capture-pane', '-p', '-t', s);
 const keys = (s: string, ...k: string[]) => tmux('send-keys', '-t', s, ...k);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +42,8 @@ function start(name: string, args: string): void {
 }
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  if (hasTmux) spawnSync('tmux', ['-S', socket, 'kill-server']);
+  rmSync(sockDir, { recursive: true, force: true });
 });
 
 const lab = `${path.join('captures', 'sep-lab.pcap')} --site ${path.join('captures', 'sep-lab.site.yaml')}`;

@@ -178,8 +178,8 @@ describe.skipIf(skip !== null)('sepflow live -i lo in a network namespace', () =
   it.skipIf(!hasTmux)('in a terminal: the map shows the live hosts; Ctrl-C writes the report', async () => {
     const ns = makeNamespace();
     await startInNs(ns, [process.execPath, '-e', HTTP_SERVER], 'listening');
-    const sock = `sepflow-live-${process.pid}`;
-    const tmux = (...a: string[]) => execFileSync('tmux', ['-u', '-L', sock, ...a], { encoding: 'utf8' });
+    const sock = path.join(tmp, 'tmux');
+    const tmux = (...a: string[]) => execFileSync('tmux', ['-u', '-S', sock, ...a], { encoding: 'utf8' });
     const screen = () => tmux('capture-pane', '-p', '-t', 'live');
     const until = async (pred: (t: string) => boolean) => {
       const t0 = Date.now();
@@ -204,7 +204,7 @@ describe.skipIf(skip !== null)('sepflow live -i lo in a network namespace', () =
       expect(end).toMatch(/^EXIT=1$/m);
       expect(end).toMatch(/127\.77\.1\.24:43024 -> 127\.77\.0\.10:443\s+client-https\s+REJ/);
     } finally {
-      spawnSync('tmux', ['-L', sock, 'kill-server']);
+      spawnSync('tmux', ['-S', sock, 'kill-server']);
     }
   });
 
