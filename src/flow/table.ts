@@ -45,6 +45,11 @@ function tupleHash(ipVersion: number, proto: number, a: Uint32Array, aPort: numb
   return mix(h, ipVersion);
 }
 
+/** The uid of the n-th flow of an analysis (n from 1): `C` + n in base 36, zero-padded to 6 digits, e.g. `C00000a`. */
+export function flowUid(n: number): string {
+  return `C${n.toString(36).padStart(6, '0')}`;
+}
+
 export interface FlowTableOptions {
   isServicePort: ServicePortPredicate;
 }
@@ -192,7 +197,7 @@ export class FlowTable {
         basis = 'first-datagram';
       }
     }
-    const uid = `C${(this.nextUid++).toString(36).padStart(6, '0')}`;
+    const uid = flowUid(this.nextUid++);
     const flow = new Flow(uid, view.ipVersion, proto, view.vlanOuter, view.vlanInner, senderIsOrig ? sp : dp, senderIsOrig ? dp : sp);
     if (senderIsOrig) setAddrs(flow, view.src, view.dst);
     else setAddrs(flow, view.dst, view.src);
