@@ -114,21 +114,34 @@ export interface TsharkLaterFragment {
  * VLAN, as sepflow's flow key) anywhere in the file. Only the outermost IP header of a frame counts (`-E occurrence=f`; ICMP errors quote fragments).
  */
 export function tsharkFragments(file: string): TsharkLaterFragment[] {
+  return tsharkFrameFacts(file).fragments;
+}
+
+/**
+ * One tshark pass over a capture for the conversation oracle: the later IP fragments grouped by datagram
+ * (as `tsharkFragments`) and the outermost VLAN ids (802.1ad S-tag, else the first 802.1Q tag; `null` for
+ * untagged frames; an empty set when no frame is tagged).
+ */
+export function tsharkFrameFacts(file: string): { fragments: TsharkLaterFragment[]; outerVlans: Set<number | null> } {
   const fields = [
     'frame.number', 'frame.len', 'ip.src', 'ip.dst', 'ip.proto', 'ip.id', 'ip.frag_offset', 'ip.flags.mf',
     'ipv6.src', 'ipv6.dst', 'ipv6.fraghdr.nxt', 'ipv6.fraghdr.ident', 'ipv6.fraghdr.offset', 'ipv6.fraghdr.more',
     'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'ieee8021ad.id', 'vlan.id',
   ];
   const args = ['-n', '-r', file, '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE',
-    '-Y', 'ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fraghdr.offset > 0 || ipv6.fraghdr.more == 1',
     '-T', 'fields', '-E', 'occurrence=f', '-E', 'separator=/t'];
   for (const f of fields) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   interface Frag { frame: number; frameLen: number; vlan: number | null; key: string; offset: number; src: string; dst: string; ports: [string, number, number] | null }
   const frags: Frag[] = [];
+  const vlans = new Set<number | null>();
+  let tagged = false;
   for (const line of (r.stdout ?? '').split('\n')) {
     if (!line) continue;
     const c = Object.fromEntries(line.split('\t').map((v, i) => [fields[i], v])) as Record<string, string>;
+    const outer = c['ieee8021ad.id'] || c['vlan.id'];
+    if (outer) tagged = true;
+    vlans.add(outer ? Number(outer) : null);
     let src: string, dst: string, proto: string, id: string, offset: number, more: boolean;
     if (c['ip.src']) {
       [src, dst, proto, id] = [c['ip.src'], c['ip.dst'], c['ip.proto'], c['ip.id']];
@@ -139,7 +152,7 @@ export function tsharkFragments(file: string): TsharkLaterFragment[] {
       offset = Number(c['ipv6.fraghdr.offset']);
       more = c['ipv6.fraghdr.more'] === '1' || c['ipv6.fraghdr.more'] === 'True';
     } else continue;
-    if (offset === 0 && !more) continue; // the outer header is no fragment (a quoted one matched the filter)
+    if (offset === 0 && !more) continue; // not a fragment
     const ports: [string, number, number] | null = c['tcp.srcport'] ? ['tcp', Number(c['tcp.srcport']), Number(c['tcp.dstport'])] : c['udp.srcport'] ? ['udp', Number(c['udp.srcport']), Number(c['udp.dstport'])] : null;
     const tag = c['ieee8021ad.id'] || c['vlan.id'];
     const vlan = tag ? Number(tag) : null;
@@ -147,7 +160,7 @@ export function tsharkFragments(file: string): TsharkLaterFragment[] {
   }
   const firsts = new Map<string, Frag>();
   for (const f of frags) if (f.offset === 0 && !firsts.has(f.key)) firsts.set(f.key, f);
-  return frags
+  const fragments = frags
     .filter((f) => f.offset > 0)
     .map((f) => {
       const first = firsts.get(f.key);
@@ -156,27 +169,7 @@ export function tsharkFragments(file: string): TsharkLaterFragment[] {
       const [proto, sp, dp] = first.ports;
       return { frame: f.frame, vlan: f.vlan, frameLen: f.frameLen, conv: { proto: proto as 'tcp' | 'udp', srcHost: f.src, srcPort: sp, dstHost: f.dst, dstPort: dp }, kind: 'joined' as const };
     });
-}
-
-/**
- * The outermost VLAN ids in a capture as tshark decodes them (802.1ad S-tag, else the first 802.1Q tag; `null`
- * for untagged frames), or an empty set when no frame is tagged.
- */
-export function tsharkOuterVlans(file: string): Set<number | null> {
-  const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=f', '-e', 'ieee8021ad.id', '-e', 'vlan.id'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const out = new Set<number | null>();
-  let tagged = false;
-  for (const line of (r.stdout ?? '').split('\n')) {
-    if (line === '' && out.size > 0) continue;
-    const [ad, q] = line.split('\t');
-    const tag = ad || q;
-    if (tag) tagged = true;
-    out.add(tag ? Number(tag) : null);
-  }
-  return tagged ? out : new Set();
+  return { fragments, outerVlans: tagged ? vlans : new Set() };
 }
 
 /** Display filter for frames whose outermost VLAN id is `vlan` (null: untagged). */

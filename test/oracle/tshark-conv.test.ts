@@ -22,8 +22,7 @@ import {
   outerVlanFilter,
   sizeAgrees,
   tsharkConversations,
-  tsharkFragments,
-  tsharkOuterVlans,
+  tsharkFrameFacts,
   type PrintedSize,
   type TsharkConv,
   type TsharkLaterFragment,
@@ -155,7 +154,7 @@ function diff(records: FlowRecord[], theirs: TsharkConv[], frags: TsharkLaterFra
  */
 async function compare(file: string, expectedProblems: string[] = []): Promise<void> {
   const result = await ourResult(file);
-  const frags = tsharkFragments(file);
+  const { fragments: frags, outerVlans } = tsharkFrameFacts(file);
   const capinfos = capinfosPackets(file);
   expect(capinfos, 'capinfos counts the packets').not.toBeNull();
   expect(result.counters.packets, 'packets = capinfos').toBe(capinfos);
@@ -163,7 +162,7 @@ async function compare(file: string, expectedProblems: string[] = []): Promise<v
     frags.filter((f) => f.kind === 'orphan').length,
   );
   const problems = diff(result.records, tsharkConversations(file), frags);
-  for (const vlan of tsharkOuterVlans(file)) {
+  for (const vlan of outerVlans) {
     const mine = result.records.filter((r) => r.vlan === vlan);
     const label = vlan === null ? 'untagged' : `vlan ${vlan}`;
     for (const p of diff(mine, tsharkConversations(file, outerVlanFilter(vlan)), frags.filter((f) => f.vlan === vlan))) problems.push(`${label}: ${p}`);
