@@ -3,8 +3,11 @@
  * catalogue and writes the traffic-compliance report (text or JSON).
  */
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { Engine } from '../../engine.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Engine, judgePartial, type AnalysisResult } from '../../engine.js';
+import { ServiceIndex } from '../../compliance/services.js';
+import { analyseInParallel } from '../../parallel/pool.js';
+import { startProgress, type ProgressStream } from '../progress.js';
 import { mergeFrames } from '../../source/merge.js';
 import { openCapture } from '../../source/open.js';
 import { CaptureOpenError, type FrameSource } from '../../source/frame.js';
@@ -21,6 +24,8 @@ interface AnalyseOptions {
   format: 'text' | 'json';
   failOn: Severity;
   output?: string;
+  /** worker threads for several files (1 = one engine over the merged timeline) */
+  jobs?: number;
 }
 
 /** Open errors about the file system, not the file's content: they have no meaningful byte offset. */
@@ -36,7 +41,14 @@ function openErrorLine(e: CaptureOpenError): string {
 }
 
 /** Runs the analysis; returns the exit status. @throws UserError for unusable input or options */
-export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: (line: string) => void, stdout: (text: string) => void): Promise<number> {
+export async function runAnalyse(
+  files: string[],
+  opts: AnalyseOptions,
+  stderr: (line: string) => void,
+  stdout: (text: string) => void,
+  /** where the progress bar goes, only when it is a terminal (src/cli/progress.ts) */
+  progressOut: ProgressStream = process.stderr,
+): Promise<number> {
   let profile = EMPTY_PROFILE;
   if (opts.site) {
     try {
@@ -55,16 +67,31 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
     if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
     throw e;
   }
-  const engine = new Engine(profile);
-  if (sources.length === 1) {
-    await engine.consume(sources[0]);
+  let result: AnalysisResult;
+  const jobs = opts.jobs ?? 1;
+  if (jobs > 1 && sources.length > 1 && !files.includes('-')) {
+    // --jobs: each file on its own worker thread, results merged (exact when no flow spans files)
+    for (const s of sources) await s.close();
+    result = judgePartial(await analyseInParallel(files, opts.site ?? null, jobs), new ServiceIndex(profile), profile);
   } else {
-    // several inputs: one timeline, frames in timestamp order across the files (as mergecap merges them)
-    for await (const frame of mergeFrames(sources)) engine.feed(frame);
-    for (const s of sources) engine.summarize(s);
+    const engine = new Engine(profile);
+    const stopProgress = startProgress(sources, () => engine.counters.packets, progressOut);
+    try {
+      if (sources.length === 1) {
+        await engine.consume(sources[0]);
+      } else {
+        // several inputs: one timeline, frames in timestamp order across the files (as mergecap merges them)
+        for await (const frame of mergeFrames(sources)) engine.feed(frame);
+        for (const s of sources) engine.summarize(s);
+      }
+    } finally {
+      stopProgress();
+    }
+    // the flow state is freed once the records are made (lower peak memory on large captures)
+    result = engine.takeResult();
   }
   let damaged = false;
-  for (const summary of engine.files) {
+  for (const summary of result.files) {
     if (summary.fault) {
       damaged = true;
       stderr(
@@ -73,7 +100,7 @@ export async function runAnalyse(files: string[], opts: AnalyseOptions, stderr: 
       );
     }
   }
-  const report = buildReport(engine.result(), VERSION);
+  const report = buildReport(result, VERSION);
   // JSON is written flow by flow (src/report/json.ts): the whole text is never held in memory
   if (opts.output) {
     try {
@@ -109,6 +136,13 @@ Inputs (the format is sniffed from the first bytes, never taken from the file na
   the byte offset and the problem.
 `;
 
+/** `--jobs` value: a positive integer. */
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer is required');
+  return n;
+}
+
 /** Builds the `analyse` command; `done` receives the exit status. */
 export function analyseCommand(done: (code: number) => void, io: { stderr: (l: string) => void; stdout: (t: string) => void }): Command {
   return new Command('analyse')
@@ -119,6 +153,13 @@ export function analyseCommand(done: (code: number) => void, io: { stderr: (l: s
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]).default('high'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(
+      new Option(
+        '-j, --jobs <n>',
+        'analyse several files at once on n worker threads and merge their results; exact only when no flow spans files ' +
+          '(each file is analysed on its own); default 1: one timeline over all files',
+      ).argParser(parseJobs),
+    )
     .addHelpText('after', INPUT_HELP)
     .action(async (files: string[], opts: AnalyseOptions) => {
       done(await runAnalyse(files, opts, io.stderr, io.stdout));
