@@ -43,11 +43,20 @@ export function buildMatrix(
 ): HostRow[] {
   // one pass over the flows, grouping each SEP flow under both of its hosts
   const byHost = new Map<string, Expectation[]>();
+  /** host -> uids already shown in one of its expectation cells */
+  const inExpectation = new Map<string, Set<string>>();
   for (const e of expectations) {
     let l = byHost.get(e.host);
     if (!l) byHost.set(e.host, (l = []));
     l.push(e);
+    let u = inExpectation.get(e.host);
+    if (!u) inExpectation.set(e.host, (u = new Set()));
+    for (const uid of e.flows) u.add(uid);
   }
+  // "host|uid" of every flow some expectation of that host already shows (a Set: the per-flow test was a scan of
+  // every expectation's flow list, quadratic for a manager with many flows)
+  const inExpectation = new Set<string>();
+  for (const e of expectations) for (const uid of e.flows) inExpectation.add(`${e.host}|${uid}`);
   const groups = new Map<string, Map<string, { cell: MatrixCell; peers: Set<string> }>>();
   for (const r of records) {
     const c = classes.get(r.uid);
@@ -57,7 +66,7 @@ export function buildMatrix(
     const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOf([r]);
     for (const [host, dir, peer] of [[r.origH, 'out', r.respH], [r.respH, 'in', r.origH]] as const) {
       if ((hosts.get(host)?.roles.length ?? 0) === 0) continue;
-      if (inExpectation.get(host)?.has(r.uid)) continue; // shown in its expectation's cell
+      if (inExpectation.has(`${host}|${r.uid}`)) continue; // shown in its expectation's cell
       let hg = groups.get(host);
       if (!hg) groups.set(host, (hg = new Map()));
       const k = `${c.service.entry.id}|${dir}|${outcome}`;
