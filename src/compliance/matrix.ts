@@ -43,15 +43,10 @@ export function buildMatrix(
 ): HostRow[] {
   // one pass over the flows, grouping each SEP flow under both of its hosts
   const byHost = new Map<string, Expectation[]>();
-  /** host -> uids already shown in one of its expectation cells */
-  const inExpectation = new Map<string, Set<string>>();
   for (const e of expectations) {
     let l = byHost.get(e.host);
     if (!l) byHost.set(e.host, (l = []));
     l.push(e);
-    let u = inExpectation.get(e.host);
-    if (!u) inExpectation.set(e.host, (u = new Set()));
-    for (const uid of e.flows) u.add(uid);
   }
   // "host|uid" of every flow some expectation of that host already shows (a Set: the per-flow test was a scan of
   // every expectation's flow list, quadratic for a manager with many flows)
