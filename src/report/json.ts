@@ -2,20 +2,19 @@
  * The JSON report, written in pieces: the same bytes as `JSON.stringify(report, null, 2) + '\n'`, without
  * ever holding the whole text. On 100,000 flows that text is ~90 MB (one-byte string) on top of the report
  * object it is made from; written this way the largest piece is the report without its flows (hosts, matrix,
- * findings) and each flow is stringified on its own (~0.9 kB) and handed to `write` in chunks of ~64 KiB.
+ * findings), then the flows go out in batches of 256, each stringified by JSON.stringify itself.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Report } from './model.js';
 
-/** Size (UTF-16 code units) at which buffered flow texts are handed to `write`. */
-const CHUNK = 64 * 1024;
+/** Flows stringified per piece (~0.9 kB of text each: pieces of ~230 kB). */
+const BATCH = 256;
 
 /**
  * Writes `report` as indented JSON through `write`, byte for byte what `JSON.stringify(report, null, 2) + '\n'`
  * gives (the `flows` array is the last key of Report, so the head is stringified with `flows: []` and the
- * flows are spliced in one by one; a JSON string never contains a raw newline, so re-indenting each flow's
- * text by replacing `\n` is exact).
- * @param write receives consecutive pieces of the text (each ≤ ~64 KiB plus one flow, except the head)
+ * flows are spliced in batch by batch).
+ * @param write receives consecutive pieces of the text
  */
 export function writeJsonReport(report: Report, write: (chunk: string) => void): void {
   const head = JSON.stringify({ ...report, flows: [] }, null, 2);
@@ -25,17 +24,17 @@ export function writeJsonReport(report: Report, write: (chunk: string) => void):
     write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  let buf = head.slice(0, head.length - tail.length) + '"flows": [\n    ';
+  write(head.slice(0, head.length - tail.length) + '"flows": [\n');
+  // a batch stringified as `{ flows: batch }` is indented exactly as in the whole report: cut its first two
+  // lines and its last two, and what is left are the batch's flows, each at the report's depth
+  const open = '{\n  "flows": [\n';
+  const close = '\n  ]\n}';
   const flows = report.flows;
-  for (let i = 0; i < flows.length; i++) {
-    if (i > 0) buf += ',\n    ';
-    buf += JSON.stringify(flows[i], null, 2).replace(/\n/g, '\n    ');
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = '';
-    }
+  for (let i = 0; i < flows.length; i += BATCH) {
+    const text = JSON.stringify({ flows: flows.slice(i, i + BATCH) }, null, 2);
+    write((i > 0 ? ',\n' : '') + text.slice(open.length, text.length - close.length));
   }
-  write(buf + '\n  ]\n}\n');
+  write('\n  ]\n}\n');
 }
 
 /**
