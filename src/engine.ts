@@ -11,7 +11,7 @@ import type { CaptureFault, Frame, FrameSource, InterfaceStatistics } from './so
 import { FlowTable } from './flow/table.js';
 import { FragmentTable } from './flow/fragments.js';
 import { formatAddress } from './flow/address.js';
-import { toRecord, type FlowRecord } from './flow/record.js';
+import type { FlowRecord } from './flow/record.js';
 import type { Classification } from './compliance/classify.js';
 import type { EvidenceQuality } from './compliance/evidence.js';
 import type { Expectation } from './compliance/expected.js';
@@ -232,7 +232,7 @@ export class Engine {
    *   files): `sepflow analyse` frees the ~0.9 kB per flow of live state before the compliance pass
    */
   partial(release = false): PartialResult {
-    const records = this.table.flows().map(toRecord);
+    const records = this.table.records();
     const counters = this.countersWithOrphans();
     if (release) {
       this.table = new FlowTable({ isServicePort: this.services.isServicePort });

@@ -151,6 +151,8 @@ export class Flow {
   next: Flow | null = null;
   /** bucket hash this flow is stored under */
   hash = 0;
+  /** position in the flow table's creation-order list */
+  index = 0;
 
   constructor(uid: string, ipVersion: number, proto: number, vlanOuter: number, vlanInner: number, origPort: number, respPort: number) {
     this.uid = uid;

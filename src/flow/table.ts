@@ -15,6 +15,7 @@
 import { DecodeStatus, PacketView } from '../../dissectors/packet.js';
 import { EndpointState, Flow, Proto, isOrigAddr, isRespAddr, sameEndAddrs, setAddrs } from './flow.js';
 import { isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
+import { toRecord, type FlowRecord } from './record.js';
 
 const SYN = 0x02;
 const ACK = 0x10;
@@ -52,17 +53,79 @@ export function flowUid(n: number): string {
 
 export interface FlowTableOptions {
   isServicePort: ServicePortPredicate;
+  /** expiry of idle flows (see FlowTable); defaults: DEFAULT_TIMEOUTS */
+  timeouts?: FlowTimeouts;
 }
+
+/**
+ * When a flow no packet has touched for a while is finalised: turned into its FlowRecord (≈455 bytes instead of
+ * ≈943 bytes of live state), taken out of the lookup, and kept in creation order for the report. A later packet
+ * of the same 5-tuple then starts a new flow, as Zeek's inactivity timeouts do. Seconds of capture time.
+ */
+export interface FlowTimeouts {
+  /** a TCP flow both sides closed (FIN or RST; Zeek's tcp_close_delay is 5 s) */
+  tcpClosed: number;
+  /** any other TCP flow (Zeek's tcp_inactivity_timeout is 300 s) */
+  tcp: number;
+  /** a UDP flow (Zeek's udp_inactivity_timeout is 60 s) */
+  udp: number;
+}
+
+/**
+ * Deliberately longer than Zeek's, so that flows are split only after really long silences (the reports of
+ * captures shorter than the UDP timeout are exactly those of a table that never expires anything).
+ */
+export const DEFAULT_TIMEOUTS: Readonly<FlowTimeouts> = { tcpClosed: 120, tcp: 3600, udp: 900 };
+
+/** Capture seconds between two sweeps for idle flows. */
+const SWEEP_INTERVAL = 10;
 
 export class FlowTable {
   private readonly buckets = new Map<number, Flow>();
   /** every flow in creation order, including those retired by port reuse */
-  private readonly all: Flow[] = [];
+  private readonly all: (Flow | FlowRecord)[] = [];
+  /** the flows not finalised yet (order irrelevant), each knowing its index in `all` (Flow.index) */
+  private live: Flow[] = [];
+  private readonly timeouts: FlowTimeouts;
+  /** capture time of the next sweep for idle flows (seconds) */
+  private nextSweep = -1;
   private nextUid = 1;
   private readonly isServicePort: ServicePortPredicate;
 
   constructor(opts: FlowTableOptions) {
     this.isServicePort = opts.isServicePort;
+    this.timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+  }
+
+  /** Number of flows not finalised yet (live state ≈943 bytes each; see FlowTimeouts). */
+  get liveCount(): number {
+    return this.live.length;
+  }
+
+  /**
+   * Finalises the flows idle past their timeout at capture time `now` (seconds): each becomes its record in
+   * `all`, and leaves the lookup. Called by `update` every SWEEP_INTERVAL seconds of capture time; cost
+   * O(live flows) per sweep, nothing per packet.
+   */
+  sweep(now: number): void {
+    const t = this.timeouts;
+    let keep = 0;
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) {
+      const f = live[i];
+      const idle = now - f.lastSeenTs;
+      let limit: number;
+      if (f.proto === Proto.TCP) limit = (f.orig.didClose && f.resp.didClose) || f.orig.state === EndpointState.Reset || f.resp.state === EndpointState.Reset ? t.tcpClosed : t.tcp;
+      else limit = t.udp;
+      if (idle > limit) {
+        if (this.all[f.index] === f) this.all[f.index] = toRecord(f);
+        this.unlink(f); // (a no-op for a flow already retired by TCP port reuse)
+      } else {
+        live[keep++] = f;
+      }
+    }
+    live.length = keep;
+    this.nextSweep = now + SWEEP_INTERVAL;
   }
 
   /** Number of flows created so far. */
@@ -70,9 +133,9 @@ export class FlowTable {
     return this.all.length;
   }
 
-  /** All flows in the order they started (a snapshot array; the Flow objects are live). */
-  flows(): Flow[] {
-    return this.all.slice();
+  /** Records of all flows in the order they started, finalised ones included (new array; records are made now for live flows). */
+  records(): FlowRecord[] {
+    return this.all.map((f) => (f instanceof Flow ? toRecord(f) : f));
   }
 
   /**
@@ -83,6 +146,10 @@ export class FlowTable {
    * @returns the flow the packet was counted in
    */
   update(view: PacketView, ts: number, frameLen: number): Flow {
+    if (ts >= this.nextSweep) {
+      if (this.nextSweep < 0) this.nextSweep = ts + SWEEP_INTERVAL;
+      else this.sweep(ts);
+    }
     const proto = view.transport;
     const h = tupleHash(view.ipVersion, proto, view.src, view.srcPort, view.dst, view.dstPort, view.vlanOuter, view.vlanInner);
 
@@ -207,7 +274,9 @@ export class FlowTable {
     flow.hash = h;
     flow.next = this.buckets.get(h) ?? null;
     this.buckets.set(h, flow);
+    flow.index = this.all.length;
     this.all.push(flow);
+    this.live.push(flow);
     void EndpointState;
     void DecodeStatus;
     return flow;
