@@ -160,16 +160,42 @@ const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) 
   },
 };
 
+/**
+ * The blocked flows of one evaluation by blocked status, computed once for the three blocked-* rules: SEP
+ * candidate flows the rules consider, whose blockedStatus is not null, except a source that also has a working
+ * flow to the same service (a transient retry, not blocked). Each list in record order.
+ */
+function blockedFlows(ctx: RuleContext): Map<string, FlowRecord[]> {
+  let m = blockedCache.get(ctx);
+  if (m !== undefined) return m;
+  const flows = considered(ctx).filter((r) => (ctx.classes.get(r.uid)?.candidates.length ?? 0) > 0);
+  const status = flows.map(blockedStatus);
+  const ok = new Set<string>();
+  for (let i = 0; i < flows.length; i++) {
+    const r = flows[i];
+    if (status[i] === null && answered(r)) ok.add(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`);
+  }
+  m = new Map();
+  for (let i = 0; i < flows.length; i++) {
+    const st = status[i];
+    const r = flows[i];
+    if (st === null || ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`)) continue;
+    let l = m.get(st);
+    if (!l) m.set(st, (l = []));
+    l.push(r);
+  }
+  blockedCache.set(ctx, m);
+  return m;
+}
+const blockedCache = new WeakMap<RuleContext, Map<string, FlowRecord[]>>();
+
 function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open'): Rule {
   const text = BLOCKED_TEXT[id];
   return {
     id,
     description: text.description,
     run(ctx) {
-      const flows = considered(ctx).filter((r) => (ctx.classes.get(r.uid)?.candidates.length ?? 0) > 0);
-      // a source that also has a working flow to the same service is not blocked (a transient retry)
-      const ok = new Set(flows.filter((r) => answered(r) && blockedStatus(r) === null).map((r) => `${r.origH}|${r.respH}|${r.proto}|${r.respP}`));
-      const hits = flows.filter((r) => blockedStatus(r) === id && !ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`));
+      const hits = blockedFlows(ctx).get(id) ?? [];
       return grouped(hits, (r) => `${r.respH}|${r.proto}|${r.respP}`, (g) => {
         const c = ctx.classes.get(g[0].uid)!;
         const s = c.service ?? c.candidates[0];
