@@ -131,7 +131,7 @@ export async function runWatch(o: WatchRunOptions): Promise<number> {
     ui?.close();
     ui = null;
     const st = o.live?.stats.interfaceStats?.[0];
-    o.recorder?.close(st ? { startTs: st.startTs ?? st.ts, endTs: st.endTs ?? st.ts, filterAccept: st.filterAccept, osDrop: st.osDrop, usrDeliv: st.usrDeliv } : undefined);
+    o.recorder?.close(st ? { startTs: st.startTs ?? st.ts, endTs: st.endTs ?? st.ts, ifRecv: st.ifRecv, filterAccept: st.filterAccept, osDrop: st.osDrop, usrDeliv: st.usrDeliv } : undefined);
 
     const report = final.report;
     const text = o.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);

@@ -340,9 +340,10 @@ export class LiveSource implements FrameSource {
   }
 
   /**
-   * Records the counters as the report's interface statistics: `filterAccept` = frames libpcap delivered,
-   * `usrDeliv` = frames analysed, `osDrop` = frames sepflow dropped (null when none: the kernel's own drops
-   * are not visible through cap 0.2.1, so 0 would claim more than is known).
+   * Records the counters as the report's interface statistics, as dumpcap fills a pcapng ISB from
+   * pcap_stats(): `ifRecv` and `filterAccept` = frames libpcap delivered (Linux counts after the filter),
+   * `usrDeliv` = frames analysed, `osDrop` = frames sepflow dropped — null when none, because the kernel's
+   * own drops are not visible through cap 0.2.1 and 0 would claim more than is known; `ifDrop` null.
    */
   private recordStats(ended: boolean): void {
     const l = this.live;
@@ -353,7 +354,7 @@ export class LiveSource implements FrameSource {
       ts: Date.now() / 1000,
       startTs: this.startTs,
       endTs: ended ? Date.now() / 1000 : null,
-      ifRecv: null,
+      ifRecv: l.received,
       ifDrop: null,
       filterAccept: l.received,
       osDrop: l.dropped > 0 ? l.dropped : null,

@@ -40,8 +40,18 @@ function usTime(ts: number): [number, number] {
   return [high, us - high * 0x100000000];
 }
 
+/** What the closing Interface Statistics Block records: packet counters (null = not known) and times (s). */
+export interface IsbCounters {
+  startTs: number;
+  endTs: number;
+  ifRecv: number | null;
+  filterAccept: number | null;
+  osDrop: number | null;
+  usrDeliv: number | null;
+}
+
 /** Interface Statistics Block for interface 0 (section 4.6). */
-function isb(st: { startTs: number; endTs: number; filterAccept: number | null; osDrop: number | null; usrDeliv: number | null }): Buffer {
+function isb(st: IsbCounters): Buffer {
   const time = (ts: number) => {
     const b = Buffer.alloc(8);
     const [h, l] = usTime(ts);
@@ -55,6 +65,7 @@ function isb(st: { startTs: number; endTs: number; filterAccept: number | null; 
     return b;
   };
   const opts = [option(2, time(st.startTs)), option(3, time(st.endTs))];
+  if (st.ifRecv !== null) opts.push(option(4, u64(st.ifRecv)));
   if (st.filterAccept !== null) opts.push(option(6, u64(st.filterAccept)));
   if (st.osDrop !== null) opts.push(option(7, u64(st.osDrop)));
   if (st.usrDeliv !== null) opts.push(option(8, u64(st.usrDeliv)));
@@ -148,7 +159,7 @@ export class PcapngWriter {
    * @param stats the capture's counters (packets) and its start and end (seconds since the epoch); a null
    *   counter is left out of the block
    */
-  close(stats?: { startTs: number; endTs: number; filterAccept: number | null; osDrop: number | null; usrDeliv: number | null }): void {
+  close(stats?: IsbCounters): void {
     if (this.closed) return;
     this.closed = true;
     if (stats) this.put(isb(stats));

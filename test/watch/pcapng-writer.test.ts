@@ -30,7 +30,7 @@ async function writeLab(file: string, cut = 65535): Promise<Frame[]> {
     const caplen = Math.min(f.caplen, cut);
     w.write({ ...f, caplen, data: f.data.subarray(0, caplen) });
   }
-  w.close({ startTs: 1_700_000_000.5, endTs: 1_700_000_010.25, filterAccept: src.length + 3, osDrop: 3, usrDeliv: src.length });
+  w.close({ startTs: 1_700_000_000.5, endTs: 1_700_000_010.25, ifRecv: src.length + 3, filterAccept: src.length + 3, osDrop: 3, usrDeliv: src.length });
   expect(w.frames).toBe(src.length);
   return src;
 }
@@ -54,6 +54,7 @@ describe('PcapngWriter', () => {
     }
     const st = source.stats.interfaceStats?.[0];
     expect(st?.name).toBe('lo');
+    expect(st?.ifRecv).toBe(src.length + 3);
     expect(st?.filterAccept).toBe(src.length + 3);
     expect(st?.osDrop).toBe(3);
     expect(st?.usrDeliv).toBe(src.length);
