@@ -16,6 +16,7 @@ import type { Classification } from './compliance/classify.js';
 import type { EvidenceQuality } from './compliance/evidence.js';
 import type { Expectation } from './compliance/expected.js';
 import { judge } from './compliance/judge.js';
+import { DuplicateFilter } from './flow/duplicates.js';
 import type { HostRow } from './compliance/matrix.js';
 import type { SiteProfile } from './compliance/profile.js';
 import type { HostInfo } from './compliance/roles.js';
@@ -58,6 +59,8 @@ export interface DecodeCounters {
   weird: Record<string, number>;
   /** packets cut by the snaplen before their headers ended */
   truncated: number;
+  /** span-port copies of a packet seen a moment earlier (src/flow/duplicates.ts): counted, not put in flows */
+  duplicates: number;
 }
 
 export interface AnalysisResult {
@@ -93,14 +96,27 @@ export class Engine {
   private readonly view = new PacketView();
   /** fragmented datagrams: later fragments join the flow of their first fragment */
   private frags = new FragmentTable();
-  readonly counters: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0 };
+  readonly counters: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0, duplicates: 0 };
+  private readonly dups = new DuplicateFilter();
   readonly files: FileSummary[] = [];
   /** host names from the inputs (see AnalysisResult.names) */
   readonly names = new Map<string, string>();
   firstTs = 0;
   lastTs = 0;
 
-  constructor(readonly profile: SiteProfile) {
+  /** remove span-port duplicates before flows are built (they are counted either way) */
+  private readonly dedupe: boolean;
+
+  /**
+   * @param profile the site profile
+   * @param options `dedupe` (default true): keep span-port duplicates (src/flow/duplicates.ts) out of the flows;
+   *   false counts every packet in its flow, as tshark and Zeek do
+   */
+  constructor(
+    readonly profile: SiteProfile,
+    options: { dedupe?: boolean } = {},
+  ) {
+    this.dedupe = options.dedupe ?? true;
     this.services = new ServiceIndex(profile);
     this.table = new FlowTable({ isServicePort: this.services.isServicePort });
   }
@@ -120,6 +136,11 @@ export class Engine {
     const wireLen = frame.origLen + (frame.fcsLen ?? 0);
     switch (status) {
       case DecodeStatus.Transport: {
+        // frames without a timestamp (pcapng simple packet blocks) cannot be told from repeats: never duplicates
+        if (ts !== 0 && this.dups.isDuplicate(v, ts)) {
+          c.duplicates++;
+          if (this.dedupe) break;
+        }
         const flow = this.table.update(v, ts, wireLen);
         c.inFlows++;
         if (v.isFragment) this.moveHeld(this.frags.first(v, flow, ts));
@@ -297,6 +318,7 @@ export function judgePartial(p: PartialResult, services: ServiceIndex, profile: 
     captureSeconds: Math.max(0, p.lastTs - p.firstTs),
     names: p.names,
     droppedPackets: dropped,
+    duplicateFrames: p.counters.duplicates,
   });
   return {
     files: p.files,

@@ -22,13 +22,14 @@ function addInto(into: Record<string, number>, from: Readonly<Record<string, num
 
 /** Σ of the packet counters of several analyses. */
 export function sumCounters(all: readonly DecodeCounters[]): DecodeCounters {
-  const c: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0 };
+  const c: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0, duplicates: 0 };
   for (const x of all) {
     c.packets += x.packets;
     c.inFlows += x.inFlows;
     c.ipOther += x.ipOther;
     c.notIp += x.notIp;
     c.truncated += x.truncated;
+    c.duplicates += x.duplicates ?? 0;
     addInto(c.unsupportedLinkTypes, x.unsupportedLinkTypes);
     addInto(c.malformed, x.malformed);
     addInto(c.weird, x.weird);

@@ -68,6 +68,7 @@ export function assessEvidence(
   else if (sidedness === 'partly one-sided') caveats.push(`${oneWayAcked} TCP flow(s) show acknowledgements without any packet from the other side: part of the traffic was seen in one direction only`);
   if (captureSeconds < heartbeatSeconds) caveats.push(`the capture spans ${captureSeconds.toFixed(0)} s, shorter than the ${formatSeconds(heartbeatSeconds)} client heartbeat`);
   if (droppedPackets !== null && droppedPackets > 0) caveats.push(`the capturing system dropped ${droppedPackets} packet(s)`);
+  // duplicates are removed before flows are built, so they bias nothing: stated in the report, not a caveat
   return {
     captureSeconds,
     heartbeatSeconds,

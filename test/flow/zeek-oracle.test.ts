@@ -218,7 +218,7 @@ function zeekValue(z: ZeekConn, f: Field): string | number | undefined {
 }
 
 async function ourFlows(capture: string): Promise<FlowRecord[]> {
-  const engine = new Engine(EMPTY_PROFILE);
+  const engine = new Engine(EMPTY_PROFILE, { dedupe: false }); // Zeek does not remove span duplicates
   await engine.consume(await openCapture(pub(capture)));
   return engine.result().records;
 }

@@ -90,12 +90,12 @@ describe('mergePartials', () => {
   });
 
   it('sums counters key by key', () => {
-    const z = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0 };
+    const z = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0, duplicates: 0 };
     const s = sumCounters([
       { ...z, packets: 3, inFlows: 2, notIp: 1, weird: { a: 1 }, malformed: { m: 2 } },
-      { ...z, packets: 4, ipOther: 4, truncated: 1, weird: { a: 2, b: 1 }, unsupportedLinkTypes: { '147': 5 } },
+      { ...z, packets: 4, ipOther: 4, truncated: 1, duplicates: 2, weird: { a: 2, b: 1 }, unsupportedLinkTypes: { '147': 5 } },
     ]);
-    expect(s).toEqual({ packets: 7, inFlows: 2, ipOther: 4, notIp: 1, unsupportedLinkTypes: { '147': 5 }, malformed: { m: 2 }, weird: { a: 3, b: 1 }, truncated: 1 });
+    expect(s).toEqual({ packets: 7, inFlows: 2, ipOther: 4, notIp: 1, unsupportedLinkTypes: { '147': 5 }, malformed: { m: 2 }, weird: { a: 3, b: 1 }, truncated: 1, duplicates: 2 });
   });
 
   it('no parts: an empty result', () => {

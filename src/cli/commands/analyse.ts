@@ -26,6 +26,8 @@ interface AnalyseOptions {
   output?: string;
   /** worker threads for several files (1 = one engine over the merged timeline) */
   jobs?: number;
+  /** commander's --no-dedupe: count span-port duplicates in their flows instead of removing them */
+  dedupe?: boolean;
 }
 
 /** Open errors about the file system, not the file's content: they have no meaningful byte offset. */
@@ -74,7 +76,7 @@ export async function runAnalyse(
     for (const s of sources) await s.close();
     result = judgePartial(await analyseInParallel(files, opts.site ?? null, jobs), new ServiceIndex(profile), profile);
   } else {
-    const engine = new Engine(profile);
+    const engine = new Engine(profile, { dedupe: opts.dedupe !== false });
     const stopProgress = startProgress(sources, () => engine.counters.packets, progressOut);
     try {
       if (sources.length === 1) {
@@ -160,6 +162,7 @@ export function analyseCommand(done: (code: number) => void, io: { stderr: (l: s
           '(each file is analysed on its own); default 1: one timeline over all files',
       ).argParser(parseJobs),
     )
+    .option('--no-dedupe', 'count span-port duplicates (the same packet again within 1 ms) in their flows, as tshark does, instead of removing them; they are counted in the evidence either way')
     .addHelpText('after', INPUT_HELP)
     .action(async (files: string[], opts: AnalyseOptions) => {
       done(await runAnalyse(files, opts, io.stderr, io.stdout));
