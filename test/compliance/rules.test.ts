@@ -204,4 +204,21 @@ describe('rules', () => {
     expect(f.map((x) => x.rule)).toContain('blocked-dropped');
     expect(f.map((x) => x.rule)).not.toContain('blocked-refused');
   });
+
+  it('version boundary: 2968 and 8081/8082 (rows 4, 14: 14.2 and later) are flagged on 14.1, not on 14.2', () => {
+    const at = (v: string) => site(`sep_version: "${v}"\nroles: {sepm: [10.0.0.10], client: [10.1.0.0/24], content_analysis: [10.0.0.40]}\n`);
+    const flows = () => [flow('10.1.0.21', '10.0.0.10', 2968), flow('10.0.0.10', '10.0.0.40', 8082), flow('10.1.0.22', '10.0.0.10', 8014)];
+    const on141 = run(flows(), at('14.1')).filter((x) => x.rule === 'version-inapplicable-port').map((x) => x.seedRow).sort();
+    expect(on141).toEqual([14, 4]);
+    expect(run(flows(), at('14.2')).map((x) => x.rule)).not.toContain('version-inapplicable-port');
+  });
+
+  it('IPv6 hosts: a blocked IPv6 client in a declared IPv6 network, merged and summarised like IPv4', () => {
+    const v6 = site('roles: {sepm: ["2001:db8::10"], client: ["2001:db8:1::/64"]}\n');
+    const six = (o: string, st: string) => flow(o, '2001:db8::10', 8014, st, 'tcp', { ipVersion: 6 });
+    const f = run([six('2001:db8:1::21', 'S0'), six('2001:db8:1::22', 'S0'), six('2001:db8:1::23', 'SF')], v6);
+    const d = f.find((x) => x.rule === 'blocked-dropped');
+    expect(d?.remediation).toBe('allow 2001:db8:1::/64 -> 2001:db8::10 TCP 8014');
+    expect(d?.hosts).toEqual(['2001:db8:1::21', '2001:db8:1::22', '2001:db8::10']);
+  });
 });
