@@ -38,7 +38,7 @@ async function waitFor(s: string, pred: (text: string) => boolean, ms = 20_000):
 /** Starts `sepflow replay …` in a detached 80×24 session; the shell prints EXIT=<status> after it. */
 function start(name: string, args: string): void {
   const cmd = `cd '${repoRoot}' && '${process.execPath}' bin/sepflow.js replay ${args}; echo "EXIT=$?"; sleep 120`;
-  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', 'sh', '-c', cmd);
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', '-e', 'CI=false', 'sh', '-c', cmd); // CI=false: Ink (is-in-ci) renders only the last frame when CI is set, as it is on CI
 }
 
 afterAll(() => {

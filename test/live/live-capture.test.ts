@@ -190,7 +190,7 @@ describe.skipIf(skip !== null)('sepflow live -i lo in a network namespace', () =
     };
     try {
       const cmd = `cd '${repoRoot}' && ip netns exec ${ns} '${process.execPath}' bin/sepflow.js live -i lo --site '${siteFile()}'; echo "EXIT=$?"; sleep 60`;
-      tmux('new-session', '-d', '-s', 'live', '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', 'sh', '-c', cmd);
+      tmux('new-session', '-d', '-s', 'live', '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', '-e', 'CI=false', 'sh', '-c', cmd); // CI=false: Ink (is-in-ci) renders only the last frame when CI is set, as it is on CI
       await until((t) => t.includes('● capturing'));
       curl(ns, CLIENT, 43021, `http://${MANAGER}:8014/secars/secars.dll`);
       curl(ns, REFUSED_CLIENT, 43024, `http://${MANAGER}:443/`);
