@@ -116,7 +116,7 @@ async function inTmux(args, tail, done) {
   spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore' });
   const cmd = `${q(process.execPath)} ${q(SEPFLOW)} replay ${args.map(q).join(' ')}${tail}`;
   const t0 = now();
-  tmux('new-session', '-d', '-s', 'm', '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', `${cmd}; echo SEPFLOW-EXITED; sleep 600`);
+  tmux('new-session', '-d', '-s', 'm', '-x', '80', '-y', '24', '-e', 'LANG=C.UTF-8', '-e', 'CI=false', `${cmd}; echo SEPFLOW-EXITED; sleep 600`);
   try {
     const shell = tmux('list-panes', '-t', 'm', '-F', '#{pane_pid}').trim();
     let pid = '';
