@@ -44,6 +44,6 @@ export function judge(input: JudgeInput): Judgement {
   const evidence = assessEvidence(records, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
   const expectations = deriveExpectations({ records, classes, hosts, profile, services, evidence });
   const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations });
-  const matrix = buildMatrix(records, classes, hosts, expectations);
+  const matrix = buildMatrix(records, classes, hosts, expectations, profile.sepVersion);
   return { hosts, classes, evidence, expectations, findings, matrix };
 }

@@ -6,6 +6,7 @@ import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
 import { statusOf, type Expectation, type ExpectationStatus } from './expected.js';
 import type { HostInfo } from './roles.js';
+import { versionInRange, type SepVersion } from './version.js';
 
 /** ok, blocked-*, absent, inconclusive (from expectations) or unexpected (seen, but the roles do not fit). */
 export type CellStatus = ExpectationStatus | 'unexpected';
@@ -40,6 +41,8 @@ export function buildMatrix(
   classes: ReadonlyMap<string, Classification>,
   hosts: ReadonlyMap<string, HostInfo>,
   expectations: readonly Expectation[],
+  /** the site's SEP version: a service outside its versions is unexpected (as version-inapplicable-port says) */
+  sepVersion: SepVersion | null = null,
 ): HostRow[] {
   // one pass over the flows, grouping each SEP flow under both of its hosts
   const byHost = new Map<string, Expectation[]>();
@@ -57,8 +60,10 @@ export function buildMatrix(
     const c = classes.get(r.uid);
     if (!c?.service) continue;
     const localOnly = c.service.entry.sameHostOnly && r.origH !== r.respH;
+    const e = c.service.entry;
+    const wrongVersion = sepVersion !== null && !versionInRange(sepVersion, e.versions.from, e.versions.until);
     // one cell per service, direction and outcome, so a manager shows its working and its blocked peers apart
-    const outcome = c.fit !== 'expected' || localOnly ? 'unexpected' : statusOf([r]);
+    const outcome = c.fit !== 'expected' || localOnly || wrongVersion ? 'unexpected' : statusOf([r]);
     for (const [host, dir, peer] of [[r.origH, 'out', r.respH], [r.respH, 'in', r.origH]] as const) {
       if ((hosts.get(host)?.roles.length ?? 0) === 0) continue;
       if (inExpectation.has(`${host}|${r.uid}`)) continue; // shown in its expectation's cell
@@ -72,7 +77,7 @@ export function buildMatrix(
         g.peers.add(peer);
         g.cell.peers.push(peer);
       }
-      if (outcome === 'unexpected') g.cell.reason = localOnly ? 'local-only service seen on the wire' : c.fit;
+      if (outcome === 'unexpected') g.cell.reason = localOnly ? 'local-only service seen on the wire' : wrongVersion ? `not in SEP ${e.versions.text}` : c.fit;
     }
   }
   const rows: HostRow[] = [];
