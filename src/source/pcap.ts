@@ -386,6 +386,11 @@ class PcapSource implements FrameSource {
         if (q > start) {
           const expected = offsets.length;
           batch = [];
+          // We hand pcap-parser whole records only, so what it keeps between calls is always an empty tail of
+          // the previous batch; dropping it makes pcap-parser take our bytes as they are instead of copying
+          // them into a new Buffer per batch (frames are views into the reader's buffer, valid until the
+          // consumer asks for the next batch, as the Frame contract allows)
+          (parser as unknown as { buffer: Buffer | null }).buffer = null;
           feed.emit('data', b.subarray(start, rewrite ? w : q));
           offsets.length = 0;
           if (batch.length !== expected) {
