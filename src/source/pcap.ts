@@ -52,6 +52,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
+import { ReaderSource } from './reader-source.js';
 
 /**
  * The classic pcap magics as the first 4 bytes read big-endian: µs BE, µs LE, ns BE, ns LE, and the
@@ -224,35 +225,16 @@ export async function openPcap(reader: ChunkReader, path: string): Promise<Frame
 }
 
 /** A classic pcap file being read; see the module comment for the rules. */
-class PcapSource implements FrameSource {
+class PcapSource extends ReaderSource {
   readonly format = 'pcap' as const;
   readonly stats: SourceStats = newStats();
-  private iterated = false;
-  private closed = false;
 
   constructor(
-    readonly path: string,
-    private readonly reader: ChunkReader,
+    path: string,
+    reader: ChunkReader,
     private readonly hdr: PcapHeader,
-  ) {}
-
-  /** Counts an anomaly; the first of each kind is also listed with its offset. */
-  anomaly(kind: string, offset: number, message: string): void {
-    const n = this.stats.anomalyCounts[kind] ?? 0;
-    this.stats.anomalyCounts[kind] = n + 1;
-    if (n === 0) this.stats.anomalies.push({ kind, offset, message });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.reader.close();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    if (this.iterated) throw new Error(`${this.path}: a capture source can be iterated only once`);
-    this.iterated = true;
-    return this.frames();
+  ) {
+    super(path, reader);
   }
 
   /** Builds a frame from pcap-parser's packet; `offset` is the record's file offset. */
@@ -312,7 +294,7 @@ class PcapSource implements FrameSource {
     this.stats.fault = { code, offset, message };
   }
 
-  private async *frames(): AsyncGenerator<Frame, void, undefined> {
+  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
     const r = this.reader;
     const be = this.hdr.bigEndian;
     const maxCaplen = this.hdr.maxCaplen;

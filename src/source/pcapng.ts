@@ -35,6 +35,7 @@
  */
 import { CaptureOpenError, type Frame, type FrameSource, type InterfaceStatistics, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
+import { ReaderSource } from './reader-source.js';
 import {
   BT_EPB,
   BT_IDB,
@@ -125,7 +126,7 @@ function trailerProblem(dv: DataView, p: number, len: number, le: boolean, base:
 }
 
 /** A pcapng file being read; see the module comment. */
-class PcapngSource implements FrameSource {
+class PcapngSource extends ReaderSource {
   readonly format = 'pcapng' as const;
   readonly stats: SourceStats = { frames: 0, bytesRead: 0, anomalyCounts: {}, anomalies: [], fault: null, names: new Map(), interfaceStats: [] };
   /** 0-based number of the current section */
@@ -141,8 +142,6 @@ class PcapngSource implements FrameSource {
     const text = optionText(this.commentDv, at, len);
     this.comment = this.comment === undefined ? text : `${this.comment}\n${text}`;
   };
-  private iterated = false;
-  private closed = false;
   /** interfaces of the current section, by id */
   private ifaces: Iface[] = [];
   private readonly ts: TsOut = { sec: 0, nsec: 0 };
@@ -150,29 +149,12 @@ class PcapngSource implements FrameSource {
   private skipSection = false;
 
   constructor(
-    readonly path: string,
-    private readonly reader: ChunkReader,
+    path: string,
+    reader: ChunkReader,
     /** byte order of the current section */
     private le: boolean,
-  ) {}
-
-  /** Counts an anomaly; the first of each kind is also listed with its offset. */
-  anomaly(kind: string, offset: number, message: string): void {
-    const n = this.stats.anomalyCounts[kind] ?? 0;
-    this.stats.anomalyCounts[kind] = n + 1;
-    if (n === 0) this.stats.anomalies.push({ kind, offset, message });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.reader.close();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    if (this.iterated) throw new Error(`${this.path}: a capture source can be iterated only once`);
-    this.iterated = true;
-    return this.frames();
+  ) {
+    super(path, reader);
   }
 
   /** Records an ISB's counters for its interface (a later ISB updates what it carries). */
@@ -221,7 +203,7 @@ class PcapngSource implements FrameSource {
     this.stats.fault = { code: p.code, offset: p.offset, message: p.message };
   }
 
-  private async *frames(): AsyncGenerator<Frame, void, undefined> {
+  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
     const r = this.reader;
     try {
       for (;;) {
