@@ -6,21 +6,12 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sepflow } from '../helpers/cli.js';
+import { expectOneLineError, sepflow } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const lab = path.join(repoRoot, 'captures', 'sep-lab.pcap');
 const site = path.join(repoRoot, 'captures', 'sep-lab.site.yaml');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sepflow-cli-'));
-
-/** one line on stderr, starting with "sepflow: ", no stack trace */
-function expectOneLineError(stderr: string, ...fragments: string[]): void {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sepflow: /);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  for (const f of fragments) expect(lines[0]).toContain(f);
-}
 
 describe('sepflow analyse: success paths', () => {
   it('prints the text report for the shipped capture; exit 1 because it has high findings', () => {

@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sepflow } from '../helpers/cli.js';
+import { expectOneLineError, sepflow } from '../helpers/cli.js';
 import { describeTshark, repoRoot } from '../helpers/shared.js';
 import { capinfosPackets } from '../helpers/tshark.js';
 import { pcapngBlocks, pcapRecordOffsets } from '../source/oracle.js';
@@ -29,32 +29,19 @@ function file(name: string, data: Uint8Array | string): string {
   return p;
 }
 
-/** Exactly one stderr line, `sepflow: ` first, no stack trace, containing every fragment. */
-function oneLine(stderr: string, ...fragments: (string | RegExp)[]): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sepflow: /);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  for (const f of fragments) {
-    if (typeof f === 'string') expect(lines[0]).toContain(f);
-    else expect(lines[0]).toMatch(f);
-  }
-  return lines[0];
-}
-
 describe('inputs that cannot be read at all: exit 2, nothing analysed, one line', () => {
   it('empty file', () => {
     const f = file('empty.pcap', '');
     const r = sepflow(['analyse', f]);
     expect([r.status, r.stdout]).toEqual([2, '']);
-    oneLine(r.stderr, f, 'empty', '[file_empty at byte 0]');
+    expectOneLineError(r.stderr, f, 'empty', '[file_empty at byte 0]');
   });
 
   it('not a capture at all (a text file)', () => {
     const f = file('notes.pcap', 'hello, this is not a capture\n');
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'Not a pcap or pcapng capture', '68656c6c6f2c2074', '[capture_format_unknown at byte 0]');
+    expectOneLineError(r.stderr, f, 'Not a pcap or pcapng capture', '68656c6c6f2c2074', '[capture_format_unknown at byte 0]');
   });
 
   it('wrong magic (a pcap whose magic is off by one bit)', () => {
@@ -63,14 +50,14 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     const f = file('magic.pcap', b);
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, b.subarray(0, 4).toString('hex'), 'expected a1b2c3d4', '[capture_format_unknown at byte 0]');
+    expectOneLineError(r.stderr, f, b.subarray(0, 4).toString('hex'), 'expected a1b2c3d4', '[capture_format_unknown at byte 0]');
   });
 
   it('compressed capture: says so', () => {
     const f = file('lab.pcap.gz', Buffer.from('1f8b0800000000000003', 'hex'));
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'gzip', 'decompress');
+    expectOneLineError(r.stderr, f, 'gzip', 'decompress');
   });
 
   it('unsupported pcap version (2.5) -> byte 4; unsupported pcapng version (2.0) -> byte 12', () => {
@@ -79,7 +66,7 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     const f = file('v25.pcap', b);
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'version 2.5 is not supported', '[pcap_version_unsupported at byte 4]');
+    expectOneLineError(r.stderr, f, 'version 2.5 is not supported', '[pcap_version_unsupported at byte 4]');
     const ng = Buffer.from(readFileSync(LAB_NG));
     const le = ng.readUInt32LE(8) === 0x1a2b3c4d;
     if (le) ng.writeUInt16LE(2, 12);
@@ -87,14 +74,14 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     const g = file('v2.pcapng', ng);
     const r2 = sepflow(['analyse', g]);
     expect(r2.status).toBe(2);
-    oneLine(r2.stderr, g, 'version 2.0 is not supported', '[pcapng_version_unsupported at byte 12]');
+    expectOneLineError(r2.stderr, g, 'version 2.0 is not supported', '[pcapng_version_unsupported at byte 12]');
   });
 
   it('file header cut short (10 bytes of a pcap) -> byte 10', () => {
     const f = file('head.pcap', readFileSync(LAB).subarray(0, 10));
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'cut short', '[pcap_header_truncated at byte 10]');
+    expectOneLineError(r.stderr, f, 'cut short', '[pcap_header_truncated at byte 10]');
   });
 
   it('a directory', () => {
@@ -102,14 +89,14 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     mkdirSync(d);
     const r = sepflow(['analyse', d]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, d, 'directory', '[file_is_directory]');
+    expectOneLineError(r.stderr, d, 'directory', '[file_is_directory]');
   });
 
   it('a missing file', () => {
     const f = path.join(tmp, 'missing.pcap');
     const r = sepflow(['analyse', f]);
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'No such file', '[file_not_found]');
+    expectOneLineError(r.stderr, f, 'No such file', '[file_not_found]');
   });
 
   it('no read permission (as an unprivileged user: root reads every file)', () => {
@@ -118,14 +105,14 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     const asRoot = process.getuid?.() === 0;
     const r = sepflow(['analyse', f], asRoot ? { uid: 65534, gid: 65534, cwd: tmp } : {});
     expect(r.status).toBe(2);
-    oneLine(r.stderr, f, 'Permission denied', '[file_permission_denied]');
+    expectOneLineError(r.stderr, f, 'Permission denied', '[file_permission_denied]');
   });
 
   it('one unreadable input among good ones: nothing analysed, the bad one named', () => {
     const f = path.join(tmp, 'missing-2.pcap');
     const r = sepflow(['analyse', LAB, f, LAB_NG]);
     expect([r.status, r.stdout]).toEqual([2, '']);
-    oneLine(r.stderr, f, '[file_not_found]');
+    expectOneLineError(r.stderr, f, '[file_not_found]');
   });
 });
 
@@ -138,7 +125,7 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
     const f = file('cut-record.pcap', whole.subarray(0, last + 16 + 5));
     const r = sepflow(['analyse', f, '-f', 'json']);
     expect(r.status).toBe(3);
-    oneLine(r.stderr, f, `read stopped at byte ${last}`, 'pcap_record_truncated', `${offsets.length - 1} packets before it`);
+    expectOneLineError(r.stderr, f, `read stopped at byte ${last}`, 'pcap_record_truncated', `${offsets.length - 1} packets before it`);
     const report = JSON.parse(r.stdout);
     expect(report.capture.packets).toBe(capinfosPackets(f));
     expect(report.capture.packets).toBe(offsets.length - 1);
@@ -151,7 +138,7 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
     const f = file('cut-header.pcap', whole.subarray(0, offsets[k] + 7));
     const r = sepflow(['analyse', f, '-f', 'json']);
     expect(r.status).toBe(3);
-    oneLine(r.stderr, f, `read stopped at byte ${offsets[k]}`, 'record header');
+    expectOneLineError(r.stderr, f, `read stopped at byte ${offsets[k]}`, 'record header');
     expect(JSON.parse(r.stdout).capture.packets).toBe(k);
     expect(capinfosPackets(f)).toBe(k);
   });
@@ -164,7 +151,7 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
     const f = file('cut-block.pcapng', ng.subarray(0, at + Math.floor(len / 2)));
     const r = sepflow(['analyse', f, '-f', 'json']);
     expect(r.status).toBe(3);
-    oneLine(r.stderr, f, `read stopped at byte ${at}`, 'pcapng_block_truncated');
+    expectOneLineError(r.stderr, f, `read stopped at byte ${at}`, 'pcapng_block_truncated');
     expect(JSON.parse(r.stdout).capture.packets).toBe(epbs.length - 3);
     expect(capinfosPackets(f)).toBe(epbs.length - 3);
   });
@@ -176,7 +163,7 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
     const f = file('bogus-len.pcap', b);
     const r = sepflow(['analyse', f, '-f', 'json']);
     expect(r.status).toBe(3);
-    oneLine(r.stderr, f, `read stopped at byte ${offsets[k]}`, 'pcap_record_length_bogus', '2147483632');
+    expectOneLineError(r.stderr, f, `read stopped at byte ${offsets[k]}`, 'pcap_record_length_bogus', '2147483632');
     expect(JSON.parse(r.stdout).capture.packets).toBe(k);
   });
 
@@ -188,7 +175,7 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
     const f = file('bogus-block.pcapng', ng);
     const r = sepflow(['analyse', f, '-f', 'json']);
     expect(r.status).toBe(3);
-    oneLine(r.stderr, f, `read stopped at byte ${at}`, 'pcapng_block_length_invalid', '65533');
+    expectOneLineError(r.stderr, f, `read stopped at byte ${at}`, 'pcapng_block_length_invalid', '65533');
     expect(JSON.parse(r.stdout).capture.packets).toBe(7);
   });
 });

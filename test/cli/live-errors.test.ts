@@ -9,20 +9,12 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sepflow } from '../helpers/cli.js';
+import { expectOneLineError, sepflow } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const lab = path.join(repoRoot, 'captures', 'sep-lab.pcap');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sepflow-live-errors-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function oneLineError(stderr: string, ...parts: (string | RegExp)[]): void {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sepflow: /);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  for (const p of parts) expect(lines[0]).toMatch(p);
-}
 
 describe('sepflow interfaces', () => {
   it('lists the loopback interface with its address', () => {
@@ -44,13 +36,13 @@ describe('sepflow live: cannot start', () => {
     const r = sepflow(['live', '-i', 'nosuch0', '--no-ui']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    oneLineError(r.stderr, 'there is no capture interface "nosuch0"', /Valid interfaces: .*\blo\b/, 'sepflow interfaces');
+    expectOneLineError(r.stderr, 'there is no capture interface "nosuch0"', /Valid interfaces: .*\blo\b/, 'sepflow interfaces');
   });
 
   it('--no-promisc: refused with the reason', () => {
     const r = sepflow(['live', '-i', 'lo', '--no-promisc']);
     expect(r.status).toBe(2);
-    oneLineError(r.stderr, '--no-promisc is not available', 'promiscuous');
+    expectOneLineError(r.stderr, '--no-promisc is not available', 'promiscuous');
   });
 
   it('bad --snaplen and --duration are usage errors', () => {
@@ -75,7 +67,7 @@ describe('sepflow live: cannot start', () => {
     const cmd = root ? ['setpriv', '--bounding-set=-net_raw,-net_admin', '--inh-caps=-all', process.execPath] : [process.execPath];
     const r = spawnSync(cmd[0], [...cmd.slice(1), path.join(repoRoot, 'bin', 'sepflow.js'), 'live', '-i', 'lo', '--no-ui', '--duration', '1'], { encoding: 'utf8', cwd: repoRoot });
     expect(r.status).toBe(2);
-    oneLineError(r.stderr, 'no permission to capture on lo', 'CAP_NET_RAW', 'run sepflow as root', 'setcap cap_net_raw,cap_net_admin=eip');
+    expectOneLineError(r.stderr, 'no permission to capture on lo', 'CAP_NET_RAW', 'run sepflow as root', 'setcap cap_net_raw,cap_net_admin=eip');
   });
 });
 
@@ -108,7 +100,7 @@ describe('without the cap module', () => {
         for (const args of [['interfaces'], ['live', '-i', 'lo']]) {
           const r = run(app, args);
           expect(r.status, args[0]).toBe(2);
-          oneLineError(r.stderr, kind === 'absent' ? 'is not installed' : 'was not built', 'libpcap-dev', 'npm rebuild cap', 'Every other command works without it');
+          expectOneLineError(r.stderr, kind === 'absent' ? 'is not installed' : 'was not built', 'libpcap-dev', 'npm rebuild cap', 'Every other command works without it');
         }
       });
       it('analyse, replay and --help keep working', () => {

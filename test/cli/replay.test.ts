@@ -9,21 +9,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sepflow } from '../helpers/cli.js';
+import { expectOneLineError, sepflow } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const lab = path.join(repoRoot, 'captures', 'sep-lab.pcap');
 const site = path.join(repoRoot, 'captures', 'sep-lab.site.yaml');
 const bin = path.join(repoRoot, 'bin', 'sepflow.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sepflow-replay-'));
-
-function oneLineError(stderr: string, ...parts: string[]): void {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sepflow: /);
-  expect(stderr).not.toMatch(/\n\s+at /);
-  for (const p of parts) expect(lines[0]).toContain(p);
-}
 
 describe('sepflow replay, no terminal', () => {
   it('prints state changes as lines, then the same report as analyse; exit 1 for the high findings', () => {
@@ -98,7 +90,7 @@ describe('sepflow replay, no terminal', () => {
     const r = sepflow(['replay', cut, '--speed', 'max']);
     expect(r.status).toBe(3);
     expect(r.stdout).toContain('SEP traffic-compliance report');
-    oneLineError(r.stderr, 'cut.pcap', 'read stopped at byte');
+    expectOneLineError(r.stderr, 'cut.pcap', 'read stopped at byte');
     expect(r.stderr).toBe(sepflow(['analyse', cut]).stderr);
   });
 
@@ -125,14 +117,14 @@ describe('sepflow replay: usage errors (one line, exit 2)', () => {
     const r = sepflow(['replay', path.join(tmp, 'nope.pcap')]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    oneLineError(r.stderr, 'nope.pcap');
+    expectOneLineError(r.stderr, 'nope.pcap');
   });
   it('a bad site profile names the file', () => {
     const bad = path.join(tmp, 'bad.yaml');
     writeFileSync(bad, 'roles:\n  nosuchrole: [10.0.0.1]\n');
     const r = sepflow(['replay', lab, '--site', bad]);
     expect(r.status).toBe(2);
-    oneLineError(r.stderr, 'bad.yaml');
+    expectOneLineError(r.stderr, 'bad.yaml');
   });
   it('--help documents the exit statuses, including 4', () => {
     const r = sepflow(['replay', '--help']);

@@ -1,5 +1,6 @@
 /** Runs the real executable (bin/sepflow.js → dist/) and captures its output and exit status. */
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { repoRoot } from './shared.js';
 
@@ -24,4 +25,20 @@ export function sepflow(args: string[], opts: { input?: Buffer | string; cwd?: s
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Asserts the CLI's error contract: exactly one stderr line, `sepflow: ` first, no stack trace, containing
+ * every fragment (a string as a substring, a RegExp as a match). @returns that line
+ */
+export function expectOneLineError(stderr: string, ...fragments: (string | RegExp)[]): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^sepflow: /);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  for (const f of fragments) {
+    if (typeof f === 'string') expect(lines[0]).toContain(f);
+    else expect(lines[0]).toMatch(f);
+  }
+  return lines[0];
 }
