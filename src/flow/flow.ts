@@ -64,9 +64,7 @@ export class Endpoint {
   finCount = 0;
   /** retransmissions and zero-window advertisements, for Zeek's logarithmic 'T' / 'W' letters */
   rxmitCount = 0;
-  rxmitThreshold = 1;
   zeroWindowCount = 0;
-  zeroWindowThreshold = 1;
   /** true once this side's FIN or RST closed it (Zeek's did_close) */
   didClose = false;
   /** SYN packets without ACK (S) sent by this side, counting retries (evidence for blocked attempts) */

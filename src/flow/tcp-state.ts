@@ -46,17 +46,14 @@ function checkHistory(flow: Flow, ep: Endpoint, isOrig: boolean, mask: number, c
   return true;
 }
 
-/** Zeek's scaled letters ('T' retransmission, 'W' zero window): recorded at the 1st, 10th, 100th … occurrence. */
-function scaledRxmit(flow: Flow, ep: Endpoint, isOrig: boolean): void {
-  if (++ep.rxmitCount === ep.rxmitThreshold) {
-    flow.addHistory('T', isOrig);
-    ep.rxmitThreshold *= 10;
-  }
-}
-function scaledZeroWindow(flow: Flow, ep: Endpoint, isOrig: boolean): void {
-  if (++ep.zeroWindowCount !== ep.zeroWindowThreshold) return;
-  flow.addHistory('W', isOrig);
-  ep.zeroWindowThreshold *= 10;
+/**
+ * Zeek's scaled letters ('T' retransmission, 'W' zero window): recorded at the 1st, 10th, 100th … occurrence
+ * (Connection::ScaledHistoryEntry), i.e. when the running count is a power of ten.
+ */
+function scaledLetter(flow: Flow, isOrig: boolean, code: string, count: number): void {
+  let t = 1;
+  while (t < count) t *= 10;
+  if (t === count) flow.addHistory(code, isOrig);
 }
 
 function initEndpoint(ep: Endpoint, flags: number, seq: number, lastSeq: number): void {
@@ -141,7 +138,7 @@ function updateLastSeq(flow: Flow, ep: Endpoint, isOrig: boolean, lastSeq: numbe
   } else if (deltaLast > 0) {
     ep.lastSeq = lastSeq;
   } else if (len > 0) {
-    scaledRxmit(flow, ep, isOrig);
+    scaledLetter(flow, isOrig, 'T', ++ep.rxmitCount);
   }
 }
 
@@ -291,7 +288,7 @@ export function tcpSegment(flow: Flow, isOrig: boolean, flags: number, seq: numb
 
   // zero-window advertisement ('W'): boring with or after a RST, or after the peer's FIN
   if (window === 0 && !(flags & RST) && peer.state !== EndpointState.Closed && ep.state !== EndpointState.Reset) {
-    scaledZeroWindow(flow, ep, isOrig);
+    scaledLetter(flow, isOrig, 'W', ++ep.zeroWindowCount);
   }
 
   if (!(flow.orig.didClose && flow.resp.didClose)) flow.lastTs = ts;
