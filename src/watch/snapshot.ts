@@ -152,6 +152,11 @@ function asStatus(s: string): Status {
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 /** Short reason for a cell's status, from its flows. */
+/** SYNs (counting retries) of the flows that got no answer; at least one per flow. */
+function unansweredSyns(flows: ReportFlow[]): number {
+  return flows.filter((x) => x.resp_pkts === 0).reduce((n, x) => n + Math.max(1, x.orig_syns), 0) || flows.length;
+}
+
 function reasonOf(status: Status, dir: 'in' | 'out', flows: ReportFlow[], peers: string[], ports: number[], matrixReason: string | undefined): string | null {
   const f = flows.find((x) => x.conn_state !== 'SF') ?? flows[0];
   const peer = f ? (dir === 'out' ? f['id.resp_h'] : f['id.orig_h']) : (peers[0] ?? '?');
@@ -162,8 +167,8 @@ function reasonOf(status: Status, dir: 'in' | 'out', flows: ReportFlow[], peers:
     case 'none':
       return null;
     case 'blocked-dropped': {
-      const syns = flows.filter((x) => x.resp_pkts === 0).reduce((n, x) => n + Math.max(1, x.orig_syns), 0) || flows.length;
-      return `dropped: ${plural(syns, 'SYN')} to ${dir === 'out' ? where : `${port} from ${peer}`}, no answer`;
+      const syns = unansweredSyns(flows);
+      return `dropped: ${plural(syns, 'SYN')} to ${where}, no answer`;
     }
     case 'blocked-refused':
       return `refused: RST ${dir === 'out' ? `from ${peer}:${port}` : `to ${peer} on ${port}`}`;
@@ -187,7 +192,7 @@ function briefOf(status: Status, flows: ReportFlow[], matrixReason: string | und
     case 'none':
       return null;
     case 'blocked-dropped': {
-      const syns = flows.filter((x) => x.resp_pkts === 0).reduce((n, x) => n + Math.max(1, x.orig_syns), 0) || flows.length;
+      const syns = unansweredSyns(flows);
       return `dropped: ${plural(syns, 'SYN')}, no answer`;
     }
     case 'blocked-refused':
