@@ -12,7 +12,7 @@
  * facing one above it is the responder; failing that, the first packet's sender is the originator.
  * A flow whose roles were decided against the first packet's direction gets Zeek's '^' history letter.
  */
-import { DecodeStatus, PacketView } from '../../dissectors/packet.js';
+import type { PacketView } from '../../dissectors/packet.js';
 import { EndpointState, Flow, Proto, isOrigAddr, isRespAddr, sameEndAddrs, setAddrs } from './flow.js';
 import { isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
 import { toRecord, type FlowRecord } from './record.js';
@@ -169,7 +169,7 @@ export class FlowTable {
       flow = flow.next;
     }
 
-    if (flow !== null && proto === Proto.TCP && isTcpReuse(flow, isOrig, view.tcpFlags, view.seq)) {
+    if (flow !== null && proto === Proto.TCP && isTcpReuse(flow, view.tcpFlags, view.seq)) {
       this.unlink(flow);
       flow = null;
     }
@@ -277,8 +277,6 @@ export class FlowTable {
     flow.index = this.all.length;
     this.all.push(flow);
     this.live.push(flow);
-    void EndpointState;
-    void DecodeStatus;
     return flow;
   }
 }

@@ -241,14 +241,13 @@ export function flipRoles(flow: Flow): void {
  * Only a SYN can (or a SYN-ACK while the originator is inactive): a SYN with a new initial sequence number
  * on an open flow, or any SYN once either side has closed.
  */
-export function isTcpReuse(flow: Flow, isOrig: boolean, flags: number, seq: number): boolean {
+export function isTcpReuse(flow: Flow, flags: number, seq: number): boolean {
   if (!(flags & SYN)) return false;
   let connOrig = flow.orig;
   if (flags & ACK) {
     if (flow.orig.state !== EndpointState.Inactive) return false;
     connOrig = flow.resp;
   }
-  void isOrig;
   const closed = flow.orig.didClose || flow.resp.didClose;
   if (!closed) {
     if (seq === connOrig.startSeq) return false;
