@@ -206,7 +206,8 @@ export class Engine {
   /** Reads a whole source into the engine; records its summary (also when it ended on a fault). */
   async consume(source: FrameSource): Promise<FileSummary> {
     try {
-      for await (const frame of source) this.feed(frame);
+      if (source.pump) await source.pump((frame) => this.feed(frame));
+      else for await (const frame of source) this.feed(frame);
     } finally {
       await source.close();
     }

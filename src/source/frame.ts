@@ -119,6 +119,14 @@ export interface FrameSource extends AsyncIterable<Frame> {
   readonly stats: SourceStats;
   /** Releases the file descriptor; safe to call more than once and after iteration ended. */
   close(): Promise<void>;
+  /**
+   * Optional fast path instead of `for await`: calls `onFrame` synchronously for every frame in file order and
+   * resolves when the source ended (at EOF, or on damage recorded in `stats.fault`), so no promise is made per
+   * frame. The Frame object passed (and its `data`) may be reused for the next frame: `onFrame` must copy
+   * anything it keeps. A source is consumed once, by `pump` or by iteration.
+   * @throws Error when the source was already iterated or pumped; the reader's I/O errors as iteration throws them
+   */
+  pump?(onFrame: (frame: Frame) => void): Promise<void>;
 }
 
 /**
