@@ -95,7 +95,7 @@ export class Engine {
   private table: FlowTable;
   private readonly view = new PacketView();
   /** fragmented datagrams: later fragments join the flow of their first fragment */
-  private frags = new FragmentTable();
+  private frags: FragmentTable;
   readonly counters: DecodeCounters = { packets: 0, inFlows: 0, ipOther: 0, notIp: 0, unsupportedLinkTypes: {}, malformed: {}, weird: {}, truncated: 0, duplicates: 0 };
   private readonly dups = new DuplicateFilter();
   readonly files: FileSummary[] = [];
@@ -119,6 +119,7 @@ export class Engine {
     this.dedupe = options.dedupe ?? true;
     this.services = new ServiceIndex(profile);
     this.table = new FlowTable({ isServicePort: this.services.isServicePort });
+    this.frags = new FragmentTable(this.table);
   }
 
   /** Decodes one frame and accounts it (the hot path: no allocation unless a flow starts). */
@@ -151,7 +152,7 @@ export class Engine {
         if (v.quotedSrcPort >= 0) this.icmpError(v, ts);
         // a later IP fragment joins its datagram's flow (src/flow/fragments.ts); never parsed as TCP/UDP
         if (v.isFragment) {
-          if (v.fragOffset === 0) this.frags.first(v, null, ts);
+          if (v.fragOffset === 0) this.frags.first(v, -1, ts);
           else if (this.frags.later(v, ts, wireLen)) {
             c.inFlows++;
             break;
@@ -177,12 +178,12 @@ export class Engine {
    * weird `icmp_error_flow_unseen`. Allocates only for the first error of each (flow, type, code, sender).
    */
   private icmpError(v: PacketView, ts: number): void {
-    const flow = this.table.find(v.quotedIpVersion, v.quotedProtocol, v.quotedSrc, v.quotedSrcPort, v.quotedDst, v.quotedDstPort, v.vlanOuter, v.vlanInner);
-    if (flow === null) {
+    const slot = this.table.find(v.quotedIpVersion, v.quotedProtocol, v.quotedSrc, v.quotedSrcPort, v.quotedDst, v.quotedDstPort, v.vlanOuter, v.vlanInner);
+    if (slot < 0) {
       bump(this.counters.weird, 'icmp_error_flow_unseen');
       return;
     }
-    const list = (flow.icmpErrors ??= []);
+    const list = this.table.icmpErrors(slot);
     const s = v.src;
     const from = formatAddress(v.ipVersion, s[0], s[1], s[2], s[3]);
     for (const e of list) {
@@ -258,7 +259,7 @@ export class Engine {
     const counters = this.countersWithOrphans();
     if (release) {
       this.table = new FlowTable({ isServicePort: this.services.isServicePort });
-      this.frags = new FragmentTable();
+      this.frags = new FragmentTable(this.table);
     }
     return { files: this.files.slice(), counters, firstTs: this.firstTs, lastTs: this.lastTs, records, names: new Map(this.names) };
   }

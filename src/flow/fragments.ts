@@ -23,7 +23,7 @@
  * (the oldest goes first). Per later fragment only numbers are computed and compared (no allocation).
  */
 import type { PacketView } from '../../dissectors/packet.js';
-import { Proto, isOrigAddr, sameEndAddrs, type Flow } from './flow.js';
+import type { FlowTable } from './table.js';
 
 /** Seconds after which an incomplete datagram is given up: RFC 8200 §4.5's 60 s (Linux: 30 s IPv4, 60 s IPv6). */
 export const REASSEMBLY_TIMEOUT = 60;
@@ -33,8 +33,10 @@ export const MAX_DATAGRAMS = 65536;
 class Datagram {
   readonly src = new Uint32Array(4);
   readonly dst = new Uint32Array(4);
-  /** the flow of the first fragment, null while it is unseen or when the datagram makes no flow */
-  flow: Flow | null = null;
+  /** the live slot of the first fragment's flow, -1 while it is unseen or when the datagram makes no flow */
+  slot = -1;
+  /** that flow's creation index (a finalised flow's slot may be reused: FlowTable.holds checks both) */
+  flowIndex = -1;
   /** the first fragment (offset 0) was seen */
   haveFirst = false;
   /** the first fragment was sent by the flow's originator */
@@ -69,22 +71,10 @@ function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
-/** Counts one packet into a flow's endpoint without the TCP/UDP state machine. */
-function count(flow: Flow, isOrig: boolean, pkts: number, ipBytes: number, frameBytes: number, firstTs: number, lastTs: number, partial: boolean): void {
-  const ep = isOrig ? flow.orig : flow.resp;
-  ep.pkts += pkts;
-  ep.ipBytes += ipBytes;
-  ep.frameBytes += frameBytes;
-  if (ep.firstTs < 0 || firstTs < ep.firstTs) ep.firstTs = firstTs;
-  if (lastTs > ep.lastTs) ep.lastTs = lastTs;
-  if (firstTs < flow.firstTs) flow.firstTs = firstTs;
-  if (lastTs > flow.lastSeenTs) flow.lastSeenTs = lastTs;
-  // a UDP flow lasts until its last packet (Zeek's duration); a TCP flow's end is its state machine's
-  if (flow.proto === Proto.UDP && lastTs > flow.lastTs) flow.lastTs = lastTs;
-  if (partial) flow.partial = true;
-}
-
 export class FragmentTable {
+  /** @param table the flow table first fragments' flows live in */
+  constructor(private readonly table: FlowTable) {}
+
   private readonly buckets = new Map<number, Datagram>();
   /** entries in creation order (for expiry); `head` is the oldest live index */
   private readonly order: Datagram[] = [];
@@ -192,22 +182,25 @@ export class FragmentTable {
 
   /**
    * Registers a first fragment (view.isFragment, fragOffset 0).
-   * @param flow the flow the fragment was counted in, or null when its datagram makes no flow
+   * @param slot the live slot of the flow the fragment was counted in (FlowTable.update's result), or -1 when
+   *   its datagram makes no flow
    * @param ts packet time, seconds since the epoch
    * @returns the number of held later fragments that were moved into `flow` (the caller moves them from
    *   its "other IP" count to its "in flows" count)
    */
-  first(view: PacketView, flow: Flow | null, ts: number): number {
+  first(view: PacketView, slot: number, ts: number): number {
     const h = this.hashOf(view);
     let e = this.current(view, h, ts);
     if (e === null) e = this.create(view, h, ts);
     e.haveFirst = true;
-    e.flow = flow;
-    if (flow === null) return 0;
-    e.isOrig = isOrigAddr(flow, view.src) && flow.origPort === view.srcPort;
+    e.slot = slot;
+    if (slot < 0) return 0;
+    const st = this.table.state;
+    e.flowIndex = st.index[slot];
+    e.isOrig = st.isOrigAddr(slot, view.src) && st.origPort[slot] === view.srcPort;
     const moved = e.pendingPkts;
     if (moved > 0) {
-      count(flow, e.isOrig, moved, e.pendingIpBytes, e.pendingFrameBytes, e.pendingFirstTs, e.pendingLastTs, e.pendingPartial);
+      this.table.countExtra(slot, e.isOrig, moved, e.pendingIpBytes, e.pendingFrameBytes, e.pendingFirstTs, e.pendingLastTs, e.pendingPartial);
       e.pendingPkts = 0;
       e.pendingIpBytes = 0;
       e.pendingFrameBytes = 0;
@@ -225,10 +218,13 @@ export class FragmentTable {
     const h = this.hashOf(view);
     let e = this.current(view, h, ts);
     if (e === null) e = this.create(view, h, ts);
-    if (e.flow !== null) {
+    if (e.slot >= 0) {
+      // a flow finalised since its first fragment (idle timeout, TCP port reuse) takes no more packets
+      if (!this.table.holds(e.slot, e.flowIndex)) return false;
       // direction: the fragment's source is the first fragment's source
-      const isOrig = sameEndAddrs(e.flow) ? e.isOrig : isOrigAddr(e.flow, view.src);
-      count(e.flow, isOrig, 1, view.ipTotalLen, frameLen, ts, ts, view.truncated);
+      const st = this.table.state;
+      const isOrig = st.sameEndAddrs(e.slot) ? e.isOrig : st.isOrigAddr(e.slot, view.src);
+      this.table.countExtra(e.slot, isOrig, 1, view.ipTotalLen, frameLen, ts, ts, view.truncated);
       return true;
     }
     if (!e.haveFirst) {

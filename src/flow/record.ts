@@ -1,10 +1,7 @@
 /**
- * FlowRecord: the immutable, report-ready view of a Flow (addresses as text, states as Zeek strings).
+ * FlowRecord: the immutable, report-ready view of a flow (made by FlowArchive.record) (addresses as text, states as Zeek strings).
  * Classification, compliance and reports are pure functions over these records.
  */
-import { formatAddress } from './address.js';
-import { Flow, Proto } from './flow.js';
-import { endpointSize, tcpConnState, udpConnState } from './tcp-state.js';
 
 export interface FlowRecord {
   /** flow id, unique within one analysis */
@@ -54,38 +51,4 @@ export interface FlowRecord {
    * records built by hand (tests, replays of older JSON) need not carry it.
    */
   icmpErrors?: { type: number; code: number; from: string; count: number; firstTs: number }[];
-}
-
-/** Converts a live Flow into its record (call at the end of analysis or for a UI snapshot). */
-export function toRecord(f: Flow): FlowRecord {
-  const tcp = f.proto === Proto.TCP;
-  return {
-    uid: f.uid,
-    ts: f.firstTs,
-    lastTs: f.lastSeenTs,
-    proto: tcp ? 'tcp' : 'udp',
-    ipVersion: f.ipVersion as 4 | 6,
-    origH: formatAddress(f.ipVersion, f.o0, f.o1, f.o2, f.o3),
-    origP: f.origPort,
-    respH: formatAddress(f.ipVersion, f.r0, f.r1, f.r2, f.r3),
-    respP: f.respPort,
-    vlan: f.vlanOuter >= 0 ? f.vlanOuter : null,
-    vlanInner: f.vlanInner >= 0 && f.vlanInner !== f.vlanOuter ? f.vlanInner : null,
-    duration: Math.max(0, f.lastTs - f.firstTs),
-    origPkts: f.orig.pkts,
-    respPkts: f.resp.pkts,
-    origIpBytes: f.orig.ipBytes,
-    respIpBytes: f.resp.ipBytes,
-    origFrameBytes: f.orig.frameBytes,
-    respFrameBytes: f.resp.frameBytes,
-    origBytes: tcp ? endpointSize(f.orig, f.resp) : 0,
-    respBytes: tcp ? endpointSize(f.resp, f.orig) : 0,
-    connState: tcp ? tcpConnState(f) : udpConnState(f),
-    history: f.history,
-    initiatorInferred: f.initiatorInferred,
-    initiatorBasis: f.initiatorBasis,
-    origSyns: f.orig.synCount,
-    partial: f.partial,
-    icmpErrors: f.icmpErrors ? f.icmpErrors.map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, firstTs: e.firstTs })) : [],
-  };
 }

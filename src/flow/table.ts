@@ -1,9 +1,11 @@
 /**
  * FlowTable: the bidirectional 5-tuple (+ VLAN) table that turns decoded packets into flows.
  *
- * Lookup hashes the two endpoints symmetrically (so both directions land in one bucket) into a number and
- * chains colliding flows through `Flow.next`; per packet it computes numbers and compares numbers, and
- * allocates only when a new flow starts.
+ * Lookup hashes the two endpoints symmetrically (so both directions land in one bucket) into a number; buckets
+ * are an int32 array of chain heads, chains run through `FlowState.next`. Live flows are slots of the
+ * struct-of-arrays FlowState (LIVE_FLOW_BYTES each, bucket heads included); finalised flows move to the
+ * columnar FlowArchive (ARCHIVED_FLOW_BYTES each). Per packet the table computes and compares numbers and
+ * allocates nothing; a new flow allocates only when the arrays double.
  *
  * Originator: the sender of the first SYN without ACK. Without one (capture started mid-stream, or the
  * SYN was lost), the roles are inferred and `initiatorInferred` is set: the side on a SEP catalogue
@@ -13,9 +15,12 @@
  * A flow whose roles were decided against the first packet's direction gets Zeek's '^' history letter.
  */
 import type { PacketView } from '../../dissectors/packet.js';
-import { EndpointState, Flow, Proto, isOrigAddr, isRespAddr, sameEndAddrs, setAddrs } from './flow.js';
-import { isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
-import { toRecord, type FlowRecord } from './record.js';
+import { Basis, EndpointState, FlowFlag, FlowState, Proto, type IcmpErrorEntry } from './flow.js';
+import { bothClosed, isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
+import { FlowArchive, HostTable } from './archive.js';
+import type { FlowRecord } from './record.js';
+
+export { flowUid } from './archive.js';
 
 const SYN = 0x02;
 const ACK = 0x10;
@@ -46,11 +51,6 @@ function tupleHash(ipVersion: number, proto: number, a: Uint32Array, aPort: numb
   return mix(h, ipVersion);
 }
 
-/** The uid of the n-th flow of an analysis (n from 1): `C` + n in base 36, zero-padded to 6 digits, e.g. `C00000a`. */
-export function flowUid(n: number): string {
-  return `C${n.toString(36).padStart(6, '0')}`;
-}
-
 export interface FlowTableOptions {
   isServicePort: ServicePortPredicate;
   /** expiry of idle flows (see FlowTable); defaults: DEFAULT_TIMEOUTS */
@@ -58,9 +58,10 @@ export interface FlowTableOptions {
 }
 
 /**
- * When a flow no packet has touched for a while is finalised: turned into its FlowRecord (≈455 bytes instead of
- * ≈943 bytes of live state), taken out of the lookup, and kept in creation order for the report. A later packet
- * of the same 5-tuple then starts a new flow, as Zeek's inactivity timeouts do. Seconds of capture time.
+ * When a flow no packet has touched for a while is finalised: moved from the live state (LIVE_FLOW_BYTES) to
+ * the archive (ARCHIVED_FLOW_BYTES), taken out of the lookup, and kept in creation order for the report. A
+ * later packet of the same 5-tuple then starts a new flow, as Zeek's inactivity timeouts do. Seconds of
+ * capture time.
  */
 export interface FlowTimeouts {
   /** a TCP flow both sides closed (FIN or RST; Zeek's tcp_close_delay is 5 s) */
@@ -81,61 +82,98 @@ export const DEFAULT_TIMEOUTS: Readonly<FlowTimeouts> = { tcpClosed: 120, tcp: 3
 const SWEEP_INTERVAL = 10;
 
 export class FlowTable {
-  private readonly buckets = new Map<number, Flow>();
-  /** every flow in creation order, including those retired by port reuse */
-  private readonly all: (Flow | FlowRecord)[] = [];
-  /** the flows not finalised yet (order irrelevant), each knowing its index in `all` (Flow.index) */
-  private live: Flow[] = [];
+  /** the live flows (slots) */
+  readonly state = new FlowState(1024);
+  /** chain heads, one per bucket (-1 = empty); always at least 2 × the state's capacity, a power of two */
+  private heads: Int32Array;
+  private mask: number;
+  readonly hosts = new HostTable();
+  /** finalised flows (finished by timeout, by TCP port reuse, or by `finish`) */
+  private readonly archive = new FlowArchive(this.hosts);
+  /** one-row archive used to make records of live flows without finalising them */
+  private readonly scratch = new FlowArchive(this.hosts, 1);
+  /** ICMP errors by flow creation index (rare: allocated with a flow's first error) */
+  private readonly icmp = new Map<number, IcmpErrorEntry[]>();
   private readonly timeouts: FlowTimeouts;
   /** capture time of the next sweep for idle flows (seconds) */
   private nextSweep = -1;
-  private nextUid = 1;
+  /** flows created so far (the next flow's creation index) */
+  private created = 0;
   private readonly isServicePort: ServicePortPredicate;
 
   constructor(opts: FlowTableOptions) {
     this.isServicePort = opts.isServicePort;
     this.timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+    this.heads = new Int32Array(this.state.capacity * 2).fill(-1);
+    this.mask = this.heads.length - 1;
   }
 
-  /** Number of flows not finalised yet (live state ≈943 bytes each; see FlowTimeouts). */
+  /** Number of flows not finalised yet (LIVE_FLOW_BYTES each; see FlowTimeouts). */
   get liveCount(): number {
-    return this.live.length;
-  }
-
-  /**
-   * Finalises the flows idle past their timeout at capture time `now` (seconds): each becomes its record in
-   * `all`, and leaves the lookup. Called by `update` every SWEEP_INTERVAL seconds of capture time; cost
-   * O(live flows) per sweep, nothing per packet.
-   */
-  sweep(now: number): void {
-    const t = this.timeouts;
-    let keep = 0;
-    const live = this.live;
-    for (let i = 0; i < live.length; i++) {
-      const f = live[i];
-      const idle = now - f.lastSeenTs;
-      let limit: number;
-      if (f.proto === Proto.TCP) limit = (f.orig.didClose && f.resp.didClose) || f.orig.state === EndpointState.Reset || f.resp.state === EndpointState.Reset ? t.tcpClosed : t.tcp;
-      else limit = t.udp;
-      if (idle > limit) {
-        if (this.all[f.index] === f) this.all[f.index] = toRecord(f);
-        this.unlink(f); // (a no-op for a flow already retired by TCP port reuse)
-      } else {
-        live[keep++] = f;
-      }
-    }
-    live.length = keep;
-    this.nextSweep = now + SWEEP_INTERVAL;
+    return this.state.count;
   }
 
   /** Number of flows created so far. */
   get size(): number {
-    return this.all.length;
+    return this.created;
   }
 
-  /** Records of all flows in the order they started, finalised ones included (new array; records are made now for live flows). */
+  /** Number of finalised flows (ARCHIVED_FLOW_BYTES each). */
+  get archivedCount(): number {
+    return this.archive.length;
+  }
+
+  /** Measured bytes per live flow and per archived flow, from the arrays' sizes (state and bucket heads). */
+  bytesPerFlow(): { live: number; archived: number } {
+    return { live: this.state.bytesPerFlow() + this.heads.byteLength / this.state.capacity, archived: this.archive.bytesPerFlow() };
+  }
+
+  /**
+   * Finalises the flows idle past their timeout at capture time `now` (seconds): each moves to the archive and
+   * leaves the lookup. Called by `update` every SWEEP_INTERVAL seconds of capture time; cost O(slots) per
+   * sweep, nothing per packet.
+   */
+  sweep(now: number): void {
+    const t = this.timeouts;
+    const st = this.state;
+    const n = st.highWater;
+    for (let s = 0; s < n; s++) {
+      if (!(st.flags[s] & FlowFlag.InUse)) continue;
+      const idle = now - st.lastSeenTs[s];
+      let limit: number;
+      if (st.proto[s] === Proto.TCP) {
+        limit = bothClosed(st, s) || st.state[2 * s] === EndpointState.Reset || st.state[2 * s + 1] === EndpointState.Reset ? t.tcpClosed : t.tcp;
+      } else limit = t.udp;
+      if (idle > limit) this.finalise(s);
+    }
+    this.nextSweep = now + SWEEP_INTERVAL;
+  }
+
+  /** Moves live slot `s` to the archive and frees it. */
+  private finalise(s: number): void {
+    this.archive.append(this.state, s);
+    this.unlink(s);
+    this.state.free(s);
+  }
+
+  /** Records of all flows in the order they started, finalised ones included (new array; made now). */
   records(): FlowRecord[] {
-    return this.all.map((f) => (f instanceof Flow ? toRecord(f) : f));
+    const out = new Array<FlowRecord>(this.created);
+    const a = this.archive;
+    for (let r = 0; r < a.length; r++) {
+      const i = a.index[r];
+      out[i] = a.record(r, this.icmp.get(i));
+    }
+    const st = this.state;
+    const sc = this.scratch;
+    for (let s = 0; s < st.highWater; s++) {
+      if (!(st.flags[s] & FlowFlag.InUse)) continue;
+      sc.length = 0;
+      sc.append(st, s);
+      const i = st.index[s];
+      out[i] = sc.record(0, this.icmp.get(i));
+    }
+    return out;
   }
 
   /**
@@ -143,140 +181,195 @@ export class FlowTable {
    * @param view the decoded packet (read only here)
    * @param ts packet time in seconds since the epoch
    * @param frameLen the frame's original (wire) length in bytes
-   * @returns the flow the packet was counted in
+   * @returns the slot of the flow the packet was counted in (valid until the next call)
    */
-  update(view: PacketView, ts: number, frameLen: number): Flow {
+  update(view: PacketView, ts: number, frameLen: number): number {
     if (ts >= this.nextSweep) {
       if (this.nextSweep < 0) this.nextSweep = ts + SWEEP_INTERVAL;
       else this.sweep(ts);
     }
     const proto = view.transport;
     const h = tupleHash(view.ipVersion, proto, view.src, view.srcPort, view.dst, view.dstPort, view.vlanOuter, view.vlanInner);
+    const st = this.state;
 
-    let flow = this.buckets.get(h) ?? null;
+    let s = this.heads[h & this.mask];
     let isOrig = true;
-    while (flow !== null) {
-      if (flow.proto === proto && flow.ipVersion === view.ipVersion && flow.vlanOuter === view.vlanOuter && flow.vlanInner === view.vlanInner) {
-        if (flow.origPort === view.srcPort && flow.respPort === view.dstPort && isOrigAddr(flow, view.src) && isRespAddr(flow, view.dst)) {
+    while (s >= 0) {
+      if (st.hash[s] === h && st.proto[s] === proto && st.ipVersion[s] === view.ipVersion && st.vlanOuter[s] === view.vlanOuter && st.vlanInner[s] === view.vlanInner) {
+        if (st.origPort[s] === view.srcPort && st.respPort[s] === view.dstPort && st.isOrigAddr(s, view.src) && st.isRespAddr(s, view.dst)) {
           isOrig = true;
           break;
         }
-        if (flow.origPort === view.dstPort && flow.respPort === view.srcPort && isOrigAddr(flow, view.dst) && isRespAddr(flow, view.src)) {
+        if (st.origPort[s] === view.dstPort && st.respPort[s] === view.srcPort && st.isOrigAddr(s, view.dst) && st.isRespAddr(s, view.src)) {
           isOrig = false;
           break;
         }
       }
-      flow = flow.next;
+      s = st.next[s];
     }
 
-    if (flow !== null && proto === Proto.TCP && isTcpReuse(flow, view.tcpFlags, view.seq)) {
-      this.unlink(flow);
-      flow = null;
+    if (s >= 0 && proto === Proto.TCP && isTcpReuse(st, s, view.tcpFlags, view.seq)) {
+      // a new connection on the same 5-tuple: the old one is finished
+      this.finalise(s);
+      s = -1;
     }
-    if (flow === null) {
-      flow = this.create(view, h);
-      isOrig = flow.origPort === view.srcPort && isOrigAddr(flow, view.src);
-      if (flow.origPort === flow.respPort && sameEndAddrs(flow)) isOrig = true;
-      flow.firstTs = ts;
+    if (s < 0) {
+      s = this.create(view, h);
+      isOrig = st.origPort[s] === view.srcPort && st.isOrigAddr(s, view.src);
+      if (st.origPort[s] === st.respPort[s] && st.sameEndAddrs(s)) isOrig = true;
+      st.firstTs[s] = ts;
     }
 
-    const ep = isOrig ? flow.orig : flow.resp;
-    ep.pkts++;
-    ep.ipBytes += view.ipTotalLen;
-    ep.frameBytes += frameLen;
-    if (ep.firstTs < 0) ep.firstTs = ts;
-    ep.lastTs = ts;
-    flow.lastSeenTs = ts;
-    if (view.truncated) flow.partial = true;
+    const e = isOrig ? 2 * s : 2 * s + 1;
+    st.pkts[e]++;
+    st.ipBytes[e] += view.ipTotalLen;
+    st.frameBytes[e] += frameLen;
+    st.lastSeenTs[s] = ts;
+    if (view.truncated) st.flags[s] |= FlowFlag.Partial;
 
     if (proto === Proto.TCP) {
-      tcpSegment(flow, isOrig, view.tcpFlags, view.seq, view.ack, view.window, view.payloadLen, ts);
+      tcpSegment(st, s, isOrig, view.tcpFlags, view.seq, view.ack, view.window, view.payloadLen, ts);
     } else {
-      udpDatagram(flow, isOrig, ts);
+      udpDatagram(st, s, isOrig, ts);
     }
-    return flow;
+    return s;
   }
 
   /**
-   * The current flow of a 5-tuple + VLAN ids, in either direction (the most recent one when a TCP 5-tuple was
-   * reused), or null. Computes and compares numbers only (no allocation). Used to attach ICMP errors, whose
-   * quoted datagram names the flow they answer.
+   * The live flow of a 5-tuple + VLAN ids, in either direction (the most recent one when a TCP 5-tuple was
+   * reused), as its slot, or -1. Computes and compares numbers only (no allocation). Used to attach ICMP
+   * errors, whose quoted datagram names the flow they answer.
    * @param a, b addresses as 4 × uint32 words (IPv4 in word 3), with their ports
    */
-  find(ipVersion: number, proto: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, vlanOuter: number, vlanInner: number): Flow | null {
-    let flow = this.buckets.get(tupleHash(ipVersion, proto, a, aPort, b, bPort, vlanOuter, vlanInner)) ?? null;
-    while (flow !== null) {
-      if (flow.proto === proto && flow.ipVersion === ipVersion && flow.vlanOuter === vlanOuter && flow.vlanInner === vlanInner) {
-        if (flow.origPort === aPort && flow.respPort === bPort && isOrigAddr(flow, a) && isRespAddr(flow, b)) return flow;
-        if (flow.origPort === bPort && flow.respPort === aPort && isOrigAddr(flow, b) && isRespAddr(flow, a)) return flow;
+  find(ipVersion: number, proto: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, vlanOuter: number, vlanInner: number): number {
+    const h = tupleHash(ipVersion, proto, a, aPort, b, bPort, vlanOuter, vlanInner);
+    const st = this.state;
+    let s = this.heads[h & this.mask];
+    while (s >= 0) {
+      if (st.hash[s] === h && st.proto[s] === proto && st.ipVersion[s] === ipVersion && st.vlanOuter[s] === vlanOuter && st.vlanInner[s] === vlanInner) {
+        if (st.origPort[s] === aPort && st.respPort[s] === bPort && st.isOrigAddr(s, a) && st.isRespAddr(s, b)) return s;
+        if (st.origPort[s] === bPort && st.respPort[s] === aPort && st.isOrigAddr(s, b) && st.isRespAddr(s, a)) return s;
       }
-      flow = flow.next;
+      s = st.next[s];
     }
-    return null;
+    return -1;
   }
 
-  private unlink(flow: Flow): void {
-    const head = this.buckets.get(flow.hash);
-    if (head === flow) {
-      if (flow.next) this.buckets.set(flow.hash, flow.next);
-      else this.buckets.delete(flow.hash);
-    } else {
-      let f = head ?? null;
-      while (f !== null && f.next !== flow) f = f.next;
-      if (f !== null) f.next = flow.next;
+  /** The ICMP-error list of live slot `s` (created empty on first use; kept when the flow is finalised). */
+  icmpErrors(s: number): IcmpErrorEntry[] {
+    const i = this.state.index[s];
+    let list = this.icmp.get(i);
+    if (list === undefined) {
+      list = [];
+      this.icmp.set(i, list);
     }
-    flow.next = null;
+    return list;
   }
 
-  private create(view: PacketView, h: number): Flow {
+  /** Is live slot `s` still the flow created as number `index` (not finalised, slot not reused)? */
+  holds(s: number, index: number): boolean {
+    const st = this.state;
+    return s >= 0 && s < st.capacity && (st.flags[s] & FlowFlag.InUse) !== 0 && st.index[s] === index;
+  }
+
+  /**
+   * Counts packets into a live flow's endpoint without the TCP/UDP state machine (later IP fragments).
+   * @param firstTs, lastTs times of the first and last of them, seconds since the epoch
+   */
+  countExtra(s: number, isOrig: boolean, pkts: number, ipBytes: number, frameBytes: number, firstTs: number, lastTs: number, partial: boolean): void {
+    const st = this.state;
+    const e = isOrig ? 2 * s : 2 * s + 1;
+    st.pkts[e] += pkts;
+    st.ipBytes[e] += ipBytes;
+    st.frameBytes[e] += frameBytes;
+    if (firstTs < st.firstTs[s]) st.firstTs[s] = firstTs;
+    if (lastTs > st.lastSeenTs[s]) st.lastSeenTs[s] = lastTs;
+    // a UDP flow lasts until its last packet (Zeek's duration); a TCP flow's end is its state machine's
+    if (st.proto[s] === Proto.UDP && lastTs > st.lastTs[s]) st.lastTs[s] = lastTs;
+    if (partial) st.flags[s] |= FlowFlag.Partial;
+  }
+
+  private unlink(s: number): void {
+    const st = this.state;
+    const b = st.hash[s] & this.mask;
+    let p = this.heads[b];
+    if (p === s) this.heads[b] = st.next[s];
+    else {
+      while (p >= 0 && st.next[p] !== s) p = st.next[p];
+      if (p >= 0) st.next[p] = st.next[s];
+    }
+    st.next[s] = -1;
+  }
+
+  /** Rebuilds the bucket heads for a grown state (every live slot re-chained by its stored hash). */
+  private rehash(): void {
+    const st = this.state;
+    this.heads = new Int32Array(st.capacity * 2).fill(-1);
+    this.mask = this.heads.length - 1;
+    for (let s = 0; s < st.highWater; s++) {
+      if (!(st.flags[s] & FlowFlag.InUse)) continue;
+      const b = st.hash[s] & this.mask;
+      st.next[s] = this.heads[b];
+      this.heads[b] = s;
+    }
+  }
+
+  private create(view: PacketView, h: number): number {
     const proto = view.transport;
     const sp = view.srcPort;
     const dp = view.dstPort;
     let senderIsOrig = true;
-    let basis: string;
+    let basis: number;
     let inferred = true;
     const flags = view.tcpFlags;
     if (proto === Proto.TCP && flags & SYN && !(flags & ACK)) {
-      basis = 'syn';
+      basis = Basis.Syn;
       inferred = false;
     } else {
       const srcSvc = this.isServicePort(proto, sp);
       const dstSvc = this.isServicePort(proto, dp);
       if (dstSvc && !srcSvc) {
-        basis = 'catalogue-port';
+        basis = Basis.CataloguePort;
       } else if (srcSvc && !dstSvc) {
-        basis = 'catalogue-port';
+        basis = Basis.CataloguePort;
         senderIsOrig = false;
       } else if (proto === Proto.TCP && flags & SYN && flags & ACK) {
-        basis = 'syn-ack';
+        basis = Basis.SynAck;
         senderIsOrig = false;
       } else if (sp < 1024 && dp >= 1024) {
-        basis = 'well-known-port';
+        basis = Basis.WellKnownPort;
         senderIsOrig = false;
       } else if (dp < 1024 && sp >= 1024) {
-        basis = 'well-known-port';
+        basis = Basis.WellKnownPort;
       } else {
-        basis = 'first-packet';
+        basis = Basis.FirstPacket;
       }
       if (proto === Proto.UDP && senderIsOrig) {
         // the first datagram's sender is the originator (Zeek's definition); not an inference
         inferred = false;
-        basis = 'first-datagram';
+        basis = Basis.FirstDatagram;
       }
     }
-    const uid = flowUid(this.nextUid++);
-    const flow = new Flow(uid, view.ipVersion, proto, view.vlanOuter, view.vlanInner, senderIsOrig ? sp : dp, senderIsOrig ? dp : sp);
-    if (senderIsOrig) setAddrs(flow, view.src, view.dst);
-    else setAddrs(flow, view.dst, view.src);
-    flow.initiatorInferred = inferred;
-    flow.initiatorBasis = basis;
-    if (!senderIsOrig) flow.history = '^';
-    flow.hash = h;
-    flow.next = this.buckets.get(h) ?? null;
-    this.buckets.set(h, flow);
-    flow.index = this.all.length;
-    this.all.push(flow);
-    this.live.push(flow);
-    return flow;
+    const st = this.state;
+    const cap = st.capacity;
+    const s = st.alloc();
+    if (st.capacity !== cap) this.rehash();
+    st.ipVersion[s] = view.ipVersion;
+    st.proto[s] = proto;
+    st.vlanOuter[s] = view.vlanOuter;
+    st.vlanInner[s] = view.vlanInner;
+    st.origPort[s] = senderIsOrig ? sp : dp;
+    st.respPort[s] = senderIsOrig ? dp : sp;
+    if (senderIsOrig) st.setAddrs(s, view.src, view.dst);
+    else st.setAddrs(s, view.dst, view.src);
+    if (inferred) st.flags[s] |= FlowFlag.Inferred;
+    st.basis[s] = basis;
+    if (!senderIsOrig) st.addHistory(s, 94 /* '^' */, true);
+    st.hash[s] = h;
+    const b = h & this.mask;
+    st.next[s] = this.heads[b];
+    this.heads[b] = s;
+    st.index[s] = this.created++;
+    return s;
   }
 }

@@ -3,8 +3,7 @@
  *
  * Source: Zeek's `src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc` (Process, init_endpoint,
  * update_history, update_last_seq, Update*State, IsReuse) and `scripts/base/protocols/conn/main.zeek`
- * (function conn_state). Pure functions over a Flow; nothing here allocates per packet except when a new
- * history letter is appended (a handful of times per flow).
+ * (function conn_state). Functions over one slot of the live FlowState (src/flow/flow.ts); nothing here allocates per packet.
  *
  * Deliberate differences from Zeek (each stated where it matters):
  * - checksums are not verified (as `zeek -C`), so no 'C' letter and no packet is discarded for a bad checksum;
@@ -14,12 +13,24 @@
  *   Zeek would log one S0 connection per attempt window;
  * - sequence-number wrap-around beyond 4 GiB per direction is not tracked (orig_bytes/resp_bytes modulo 2^32).
  */
-import { Endpoint, EndpointState, Flow, Hist, swapAddrs } from './flow.js';
+import { EndpointState, EpFlag, FlowState, Hist, Basis, FlowFlag } from './flow.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
 const ACK = 0x10;
+
+const CH_S = 83; // 'S'
+const CH_H = 72; // 'H'
+const CH_F = 70; // 'F'
+const CH_R = 82; // 'R'
+const CH_D = 68; // 'D'
+const CH_A = 65; // 'A'
+const CH_I = 73; // 'I'
+const CH_Q = 81; // 'Q'
+const CH_T = 84; // 'T'
+const CH_W = 87; // 'W'
+const CH_CARET = 94; // '^'
 
 /** Zeek's TOO_LARGE_SEQ_DELTA: sequence jumps beyond ±1 MiB on SYN/RST are not trusted. */
 const TOO_LARGE_SEQ_DELTA = 1048576;
@@ -29,18 +40,23 @@ function seqDelta(a: number, b: number): number {
   return (a - b) | 0;
 }
 
-function setState(ep: Endpoint, s: EndpointState): void {
-  if (ep.state !== s) {
-    ep.prevState = ep.state;
-    ep.state = s;
+/** Endpoint index of a side: 2 × slot for the originator, 2 × slot + 1 for the responder. */
+export function endpointOf(s: number, isOrig: boolean): number {
+  return isOrig ? 2 * s : 2 * s + 1;
+}
+
+function setState(st: FlowState, e: number, v: EndpointState): void {
+  if (st.state[e] !== v) {
+    st.prevState[e] = st.state[e];
+    st.state[e] = v;
   }
 }
 
 /** Zeek Connection::CheckHistory: records `code` the first time `mask` is seen; returns true if seen before. */
-function checkHistory(flow: Flow, ep: Endpoint, isOrig: boolean, mask: number, code: string): boolean {
-  if ((ep.histSeen & mask) === 0) {
-    ep.histSeen |= mask;
-    flow.addHistory(code, isOrig);
+function checkHistory(st: FlowState, s: number, e: number, isOrig: boolean, mask: number, code: number): boolean {
+  if ((st.histSeen[e] & mask) === 0) {
+    st.histSeen[e] |= mask;
+    st.addHistory(s, code, isOrig);
     return false;
   }
   return true;
@@ -50,48 +66,48 @@ function checkHistory(flow: Flow, ep: Endpoint, isOrig: boolean, mask: number, c
  * Zeek's scaled letters ('T' retransmission, 'W' zero window): recorded at the 1st, 10th, 100th … occurrence
  * (Connection::ScaledHistoryEntry), i.e. when the running count is a power of ten.
  */
-function scaledLetter(flow: Flow, isOrig: boolean, code: string, count: number): void {
+function scaledLetter(st: FlowState, s: number, isOrig: boolean, code: number, count: number): void {
   let t = 1;
   while (t < count) t *= 10;
-  if (t === count) flow.addHistory(code, isOrig);
+  if (t === count) st.addHistory(s, code, isOrig);
 }
 
-function initEndpoint(ep: Endpoint, flags: number, seq: number, lastSeq: number): void {
-  switch (ep.state) {
+function initEndpoint(st: FlowState, e: number, flags: number, seq: number, lastSeq: number): void {
+  switch (st.state[e]) {
     case EndpointState.Inactive:
       if (flags & SYN) {
-        ep.ackSeq = seq;
-        ep.startSeq = seq;
+        st.ackSeq[e] = seq;
+        st.startSeq[e] = seq;
       } else {
         // partial connection: number as though a SYN had been seen
-        ep.ackSeq = (seq - 1) >>> 0;
-        ep.startSeq = (seq - 1) >>> 0;
+        st.ackSeq[e] = (seq - 1) >>> 0;
+        st.startSeq[e] = (seq - 1) >>> 0;
         lastSeq = seq;
       }
-      ep.lastSeq = lastSeq;
-      ep.seqInitialised = true;
+      st.lastSeq[e] = lastSeq;
+      st.epFlags[e] |= EpFlag.SeqInit;
       break;
     case EndpointState.SynSent:
     case EndpointState.SynAckSent:
-      if (flags & SYN && seq !== ep.startSeq) {
-        ep.startSeq = seq;
-        ep.ackSeq = seq;
-        ep.lastSeq = lastSeq;
+      if (flags & SYN && seq !== st.startSeq[e]) {
+        st.startSeq[e] = seq;
+        st.ackSeq[e] = seq;
+        st.lastSeq[e] = lastSeq;
       }
       break;
     case EndpointState.Established:
     case EndpointState.Partial:
       if (flags & SYN) {
-        ep.startSeq = seq;
-        ep.ackSeq = seq;
-        ep.lastSeq = lastSeq;
+        st.startSeq[e] = seq;
+        st.ackSeq[e] = seq;
+        st.lastSeq[e] = lastSeq;
       }
       break;
     case EndpointState.Reset:
-      if (flags & SYN && ep.prevState === EndpointState.Inactive) {
-        ep.startSeq = seq;
-        ep.ackSeq = seq;
-        ep.lastSeq = lastSeq;
+      if (flags & SYN && st.prevState[e] === EndpointState.Inactive) {
+        st.startSeq[e] = seq;
+        st.ackSeq[e] = seq;
+        st.lastSeq[e] = lastSeq;
       }
       break;
     default:
@@ -99,82 +115,88 @@ function initEndpoint(ep: Endpoint, flags: number, seq: number, lastSeq: number)
   }
 }
 
-function updateHistory(flow: Flow, ep: Endpoint, isOrig: boolean, flags: number, relSeq: number, len: number): void {
+function updateHistory(st: FlowState, s: number, e: number, isOrig: boolean, flags: number, relSeq: number, len: number): void {
   const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
   if (bits > 1) {
-    if (flags & FIN && flags & RST) checkHistory(flow, ep, isOrig, Hist.FinRst, 'I');
-    else checkHistory(flow, ep, isOrig, Hist.Multi, 'Q');
+    if (flags & FIN && flags & RST) checkHistory(st, s, e, isOrig, Hist.FinRst, CH_I);
+    else checkHistory(st, s, e, isOrig, Hist.Multi, CH_Q);
   } else if (bits === 1) {
     if (flags & SYN) {
-      const code = flags & ACK ? 'H' : 'S';
-      if (checkHistory(flow, ep, isOrig, Hist.Syn, code) && relSeq !== ep.histLastSyn) flow.addHistory(code, isOrig);
-      ep.histLastSyn = relSeq;
+      const code = flags & ACK ? CH_H : CH_S;
+      if (checkHistory(st, s, e, isOrig, Hist.Syn, code) && relSeq !== st.histLastSyn[e]) st.addHistory(s, code, isOrig);
+      st.histLastSyn[e] = relSeq;
     }
     if (flags & FIN) {
       // for FINs the sequence number that matters is the one after any data in the packet
       const finSeq = (relSeq + len) >>> 0;
-      if (checkHistory(flow, ep, isOrig, Hist.Fin, 'F') && finSeq !== ep.histLastFin) flow.addHistory('F', isOrig);
-      ep.histLastFin = finSeq;
+      if (checkHistory(st, s, e, isOrig, Hist.Fin, CH_F) && finSeq !== st.histLastFin[e]) st.addHistory(s, CH_F, isOrig);
+      st.histLastFin[e] = finSeq;
     }
     if (flags & RST) {
-      if (checkHistory(flow, ep, isOrig, Hist.Rst, 'R') && relSeq !== ep.histLastRst) flow.addHistory('R', isOrig);
-      ep.histLastRst = relSeq;
+      if (checkHistory(st, s, e, isOrig, Hist.Rst, CH_R) && relSeq !== st.histLastRst[e]) st.addHistory(s, CH_R, isOrig);
+      st.histLastRst[e] = relSeq;
     }
   } else if (len > 0) {
-    checkHistory(flow, ep, isOrig, Hist.Data, 'D');
+    checkHistory(st, s, e, isOrig, Hist.Data, CH_D);
   } else if (flags & ACK) {
-    checkHistory(flow, ep, isOrig, Hist.Ack, 'A');
+    checkHistory(st, s, e, isOrig, Hist.Ack, CH_A);
   }
 }
 
-function updateLastSeq(flow: Flow, ep: Endpoint, isOrig: boolean, lastSeq: number, flags: number, len: number): void {
-  const deltaLast = seqDelta(lastSeq, ep.lastSeq);
+function updateLastSeq(st: FlowState, s: number, e: number, isOrig: boolean, lastSeq: number, flags: number, len: number): void {
+  const deltaLast = seqDelta(lastSeq, st.lastSeq[e]);
   if (flags & (SYN | RST) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
     // not trusted
-  } else if (flags & FIN && ep.lastSeq === ((ep.startSeq + 1) >>> 0)) {
-    ep.lastSeq = lastSeq;
-  } else if (ep.state === EndpointState.Reset) {
+  } else if (flags & FIN && st.lastSeq[e] === ((st.startSeq[e] + 1) >>> 0)) {
+    st.lastSeq[e] = lastSeq;
+  } else if (st.state[e] === EndpointState.Reset) {
     // nothing after a RST is trusted
   } else if (deltaLast > 0) {
-    ep.lastSeq = lastSeq;
+    st.lastSeq[e] = lastSeq;
   } else if (len > 0) {
-    scaledLetter(flow, isOrig, 'T', ++ep.rxmitCount);
+    scaledLetter(st, s, isOrig, CH_T, ++st.rxmitCount[e]);
   }
 }
 
-/** Returns true when the packet closes this side (Zeek's do_close). */
-function updateStateMachine(flow: Flow, ep: Endpoint, peer: Endpoint, isOrig: boolean, flags: number, seq: number, len: number): boolean {
+/**
+ * Returns true when the packet closes this side (Zeek's do_close). `e` / `p` are the sender's and the peer's
+ * endpoint indices; after a role flip they still name the sender's and the peer's state.
+ */
+function updateStateMachine(st: FlowState, s: number, e: number, p: number, isOrig: boolean, flags: number, seq: number, len: number): boolean {
   let doClose = false;
-  switch (ep.state) {
+  switch (st.state[e]) {
     case EndpointState.Inactive: {
       if (flags & SYN) {
         if (isOrig) {
-          setState(ep, flags & ACK ? EndpointState.SynAckSent : EndpointState.SynSent);
+          setState(st, e, flags & ACK ? EndpointState.SynAckSent : EndpointState.SynSent);
         } else {
-          if (!(flags & ACK) && peer.state === EndpointState.SynAckSent && seq === ep.startSeq) {
-            // SYN / SYN-ACK seen in reverse order (Zeek flips the roles here)
-            flipRoles(flow);
-            setState(peer, EndpointState.Established);
+          if (!(flags & ACK) && st.state[p] === EndpointState.SynAckSent && seq === st.startSeq[e]) {
+            // SYN / SYN-ACK seen in reverse order (Zeek flips the roles here): the sender becomes the originator
+            flipRoles(st, s);
+            const t = e;
+            e = p;
+            p = t;
+            setState(st, p, EndpointState.Established);
           }
-          if (peer.state === EndpointState.SynSent) setState(peer, EndpointState.Established);
-          setState(ep, EndpointState.Established);
+          if (st.state[p] === EndpointState.SynSent) setState(st, p, EndpointState.Established);
+          setState(st, e, EndpointState.Established);
         }
       }
       if (flags & FIN) {
-        setState(ep, EndpointState.Closed);
+        setState(st, e, EndpointState.Closed);
         doClose = true;
       }
       if (flags & RST) {
-        setState(ep, EndpointState.Reset);
+        setState(st, e, EndpointState.Reset);
         doClose = true;
       }
-      if (ep.state === EndpointState.Inactive) {
-        if (!isOrig && len === 0 && flow.orig.state === EndpointState.SynSent) {
+      if (st.state[e] === EndpointState.Inactive) {
+        if (!isOrig && len === 0 && st.state[2 * s] === EndpointState.SynSent) {
           // an eccentric stack ACKs the SYN before its SYN-ACK: not a partial connection
-        } else if (flags & ACK && peer.state === EndpointState.Established) {
-          setState(ep, EndpointState.Established);
+        } else if (flags & ACK && st.state[p] === EndpointState.Established) {
+          setState(st, e, EndpointState.Established);
         } else {
-          setState(ep, EndpointState.Partial);
+          setState(st, e, EndpointState.Partial);
         }
       }
       break;
@@ -182,39 +204,40 @@ function updateStateMachine(flow: Flow, ep: Endpoint, peer: Endpoint, isOrig: bo
     case EndpointState.SynSent:
     case EndpointState.SynAckSent:
       if (flags & FIN) {
-        setState(ep, EndpointState.Closed);
+        setState(st, e, EndpointState.Closed);
         doClose = true;
       }
       if (flags & RST) {
-        setState(ep, EndpointState.Reset);
+        setState(st, e, EndpointState.Reset);
         doClose = true;
       }
       break;
     case EndpointState.Established:
     case EndpointState.Partial:
-      if (flags & SYN && ep.state === EndpointState.Partial && peer.state === EndpointState.Inactive && !(flags & ACK)) {
-        setState(ep, EndpointState.SynSent);
+      if (flags & SYN && st.state[e] === EndpointState.Partial && st.state[p] === EndpointState.Inactive && !(flags & ACK)) {
+        setState(st, e, EndpointState.SynSent);
       }
       if (flags & FIN && !(flags & RST)) {
-        setState(ep, EndpointState.Closed);
+        setState(st, e, EndpointState.Closed);
         // the peer sent FIN then RST: that was a normal termination after all
-        if (peer.state === EndpointState.Reset && peer.prevState === EndpointState.Closed) setState(peer, EndpointState.Closed);
+        if (st.state[p] === EndpointState.Reset && st.prevState[p] === EndpointState.Closed) setState(st, p, EndpointState.Closed);
         doClose = true;
       }
       if (flags & RST) {
-        setState(ep, EndpointState.Reset);
+        setState(st, e, EndpointState.Reset);
         doClose = true;
       }
       break;
     case EndpointState.Closed:
-      if (flags & RST && peer.state !== EndpointState.Closed) {
-        setState(ep, EndpointState.Reset);
-        if (!ep.didClose) doClose = true;
+      if (flags & RST && st.state[p] !== EndpointState.Closed) {
+        setState(st, e, EndpointState.Reset);
+        if (!(st.epFlags[e] & EpFlag.DidClose)) doClose = true;
       }
       break;
     default:
       break;
   }
+  if (doClose) st.epFlags[e] |= EpFlag.DidClose;
   return doClose;
 }
 
@@ -223,17 +246,21 @@ function updateStateMachine(flow: Flow, ep: Endpoint, peer: Endpoint, isOrig: bo
  * Only used for the rare SYN/SYN-ACK-reversed case; the choice of originator at flow creation is made by
  * the flow table before any letter is recorded.
  */
-export function flipRoles(flow: Flow): void {
-  swapAddrs(flow);
-  const p = flow.origPort;
-  flow.origPort = flow.respPort;
-  flow.respPort = p;
-  const ep = flow.orig;
-  flow.orig = flow.resp;
-  flow.resp = ep;
-  flow.history += '^';
-  flow.initiatorInferred = true;
-  flow.initiatorBasis = 'syn-synack-reversed';
+export function flipRoles(st: FlowState, s: number): void {
+  st.swapSides(s);
+  st.addHistory(s, CH_CARET, true);
+  st.flags[s] |= FlowFlag.Inferred;
+  st.basis[s] = Basis.SynSynackReversed;
+}
+
+/** Has either side closed (FIN or RST)? */
+function eitherClosed(st: FlowState, s: number): boolean {
+  return ((st.epFlags[2 * s] | st.epFlags[2 * s + 1]) & EpFlag.DidClose) !== 0;
+}
+
+/** Have both sides closed? */
+export function bothClosed(st: FlowState, s: number): boolean {
+  return (st.epFlags[2 * s] & st.epFlags[2 * s + 1] & EpFlag.DidClose) !== 0;
 }
 
 /**
@@ -241,17 +268,18 @@ export function flipRoles(flow: Flow): void {
  * Only a SYN can (or a SYN-ACK while the originator is inactive): a SYN with a new initial sequence number
  * on an open flow, or any SYN once either side has closed.
  */
-export function isTcpReuse(flow: Flow, flags: number, seq: number): boolean {
+export function isTcpReuse(st: FlowState, s: number, flags: number, seq: number): boolean {
   if (!(flags & SYN)) return false;
-  let connOrig = flow.orig;
+  const o = 2 * s;
+  const r = o + 1;
+  let connOrig = o;
   if (flags & ACK) {
-    if (flow.orig.state !== EndpointState.Inactive) return false;
-    connOrig = flow.resp;
+    if (st.state[o] !== EndpointState.Inactive) return false;
+    connOrig = r;
   }
-  const closed = flow.orig.didClose || flow.resp.didClose;
-  if (!closed) {
-    if (seq === connOrig.startSeq) return false;
-    if (!(flags & ACK) && connOrig.state === EndpointState.SynAckSent && flow.resp.state === EndpointState.Inactive && seq === flow.resp.startSeq) {
+  if (!eitherClosed(st, s)) {
+    if (seq === st.startSeq[connOrig]) return false;
+    if (!(flags & ACK) && st.state[connOrig] === EndpointState.SynAckSent && st.state[r] === EndpointState.Inactive && seq === st.startSeq[r]) {
       return false;
     }
   }
@@ -259,7 +287,7 @@ export function isTcpReuse(flow: Flow, flags: number, seq: number): boolean {
 }
 
 /**
- * Feeds one TCP segment to the flow (Zeek TCPSessionAdapter::Process, without reassembly).
+ * Feeds one TCP segment to the flow in slot `s` (Zeek TCPSessionAdapter::Process, without reassembly).
  *
  * @param isOrig the segment was sent by the originator
  * @param flags TCP flags byte
@@ -268,9 +296,9 @@ export function isTcpReuse(flow: Flow, flags: number, seq: number): boolean {
  * @param len payload length in bytes (from the IP length fields)
  * @param ts packet time, seconds since the epoch
  */
-export function tcpSegment(flow: Flow, isOrig: boolean, flags: number, seq: number, ack: number, window: number, len: number, ts: number): void {
-  const ep = isOrig ? flow.orig : flow.resp;
-  const peer = isOrig ? flow.resp : flow.orig;
+export function tcpSegment(st: FlowState, s: number, isOrig: boolean, flags: number, seq: number, ack: number, window: number, len: number, ts: number): void {
+  const e = endpointOf(s, isOrig);
+  const p = e ^ 1;
 
   let segLen = len;
   if (flags & SYN) segLen++;
@@ -278,51 +306,53 @@ export function tcpSegment(flow: Flow, isOrig: boolean, flags: number, seq: numb
   if (flags & RST) segLen -= len;
   const seqOnePast = (seq + segLen) >>> 0;
 
-  if (flags & SYN && !(flags & ACK)) ep.synCount++;
-  if (flags & FIN) ep.finCount++;
+  if (flags & SYN && !(flags & ACK)) st.synCount[e]++;
+  if (flags & FIN) st.finCount[e]++;
 
-  initEndpoint(ep, flags, seq, seqOnePast);
-  const relSeq = (seq - ep.startSeq) >>> 0;
-  updateHistory(flow, ep, isOrig, flags, relSeq, len);
+  initEndpoint(st, e, flags, seq, seqOnePast);
+  const relSeq = (seq - st.startSeq[e]) >>> 0;
+  updateHistory(st, s, e, isOrig, flags, relSeq, len);
 
   // zero-window advertisement ('W'): boring with or after a RST, or after the peer's FIN
-  if (window === 0 && !(flags & RST) && peer.state !== EndpointState.Closed && ep.state !== EndpointState.Reset) {
-    scaledLetter(flow, isOrig, 'W', ++ep.zeroWindowCount);
+  if (window === 0 && !(flags & RST) && st.state[p] !== EndpointState.Closed && st.state[e] !== EndpointState.Reset) {
+    scaledLetter(st, s, isOrig, CH_W, ++st.zeroWindowCount[e]);
   }
 
-  if (!(flow.orig.didClose && flow.resp.didClose)) flow.lastTs = ts;
+  if (!bothClosed(st, s)) st.lastTs[s] = ts;
 
   if (flags & ACK) {
-    if (peer.state === EndpointState.Inactive) {
+    if (st.state[p] === EndpointState.Inactive) {
       const a = (ack - 1) >>> 0;
-      peer.startSeq = a;
-      peer.ackSeq = a;
-      peer.lastSeq = a;
-      peer.seqInitialised = true;
-    } else if (seqDelta(ack, peer.startSeq) >= 0 && !(flags & RST)) {
-      const d = seqDelta(ack, peer.ackSeq);
-      if (!(ack === 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0) peer.ackSeq = ack;
+      st.startSeq[p] = a;
+      st.ackSeq[p] = a;
+      st.lastSeq[p] = a;
+      st.epFlags[p] |= EpFlag.SeqInit;
+    } else if (seqDelta(ack, st.startSeq[p]) >= 0 && !(flags & RST)) {
+      const d = seqDelta(ack, st.ackSeq[p]);
+      if (!(ack === 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0) st.ackSeq[p] = ack;
     }
   }
 
-  updateLastSeq(flow, ep, isOrig, seqOnePast, flags, len);
-  const doClose = updateStateMachine(flow, ep, peer, isOrig, flags, seq, len);
-  // (flipRoles swaps the Endpoint objects, so `ep` still is the sender's side)
-  if (doClose) ep.didClose = true;
+  updateLastSeq(st, s, e, isOrig, seqOnePast, flags, len);
+  updateStateMachine(st, s, e, p, isOrig, flags, seq, len);
 }
 
-/** Zeek TCP_Endpoint::Size(): payload bytes this side sent, from sequence numbers (orig_bytes / resp_bytes). */
-export function endpointSize(ep: Endpoint, peer: Endpoint): number {
-  if (!ep.seqInitialised) return 0;
-  const noDataAcked = ep.ackSeq === ep.startSeq || ep.ackSeq === ((ep.startSeq + 1) >>> 0);
-  if (ep.prevState === EndpointState.SynSent && ep.state === EndpointState.Reset && peer.state === EndpointState.Inactive && !noDataAcked) {
+/** Zeek TCP_Endpoint::Size(): payload bytes endpoint `e` sent, from sequence numbers (orig_bytes / resp_bytes). */
+export function endpointSize(st: FlowState, e: number): number {
+  if (!(st.epFlags[e] & EpFlag.SeqInit)) return 0;
+  const p = e ^ 1;
+  const start = st.startSeq[e];
+  const ackSeq = st.ackSeq[e];
+  const lastSeq = st.lastSeq[e];
+  const noDataAcked = ackSeq === start || ackSeq === ((start + 1) >>> 0);
+  if (st.prevState[e] === EndpointState.SynSent && st.state[e] === EndpointState.Reset && st.state[p] === EndpointState.Inactive && !noDataAcked) {
     return 0;
   }
-  const last = (ep.lastSeq - ep.startSeq) >>> 0;
-  const acked = (ep.ackSeq - ep.startSeq) >>> 0;
-  let size = seqDelta(ep.lastSeq, ep.ackSeq) > 0 ? last : acked;
+  const last = (lastSeq - start) >>> 0;
+  const acked = (ackSeq - start) >>> 0;
+  let size = seqDelta(lastSeq, ackSeq) > 0 ? last : acked;
   if (size) size--;
-  if (ep.finCount > 0 && size !== 0) size--;
+  if (st.finCount[e] > 0 && size !== 0) size--;
   return size;
 }
 
@@ -334,23 +364,23 @@ const RSTOS0 = /^\^?S[^HAFGIQ]*R.*$/;
  * from the two endpoint states and the history.
  * @returns one of S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH
  */
-export function tcpConnState(flow: Flow): string {
-  const os = flow.orig.state;
-  const rs = flow.resp.state;
+export function tcpConnState(st: FlowState, s: number): string {
+  const os = st.state[2 * s];
+  const rs = st.state[2 * s + 1];
   const oInactive = os === EndpointState.Inactive || os === EndpointState.Partial;
   const rInactive = rs === EndpointState.Inactive || rs === EndpointState.Partial;
   if (rs === EndpointState.Reset) {
     if (
       os === EndpointState.SynSent ||
       os === EndpointState.SynAckSent ||
-      (os === EndpointState.Reset && endpointSize(flow.orig, flow.resp) === 0 && endpointSize(flow.resp, flow.orig) === 0)
+      (os === EndpointState.Reset && endpointSize(st, 2 * s) === 0 && endpointSize(st, 2 * s + 1) === 0)
     ) {
       return 'REJ';
     }
     return oInactive ? 'RSTRH' : 'RSTR';
   }
   if (os === EndpointState.Reset) {
-    if (rInactive) return RSTOS0.test(flow.history) ? 'RSTOS0' : 'OTH';
+    if (rInactive) return RSTOS0.test(st.history(s)) ? 'RSTOS0' : 'OTH';
     return 'RSTO';
   }
   if (rs === EndpointState.Closed && os === EndpointState.Closed) return 'SF';
@@ -364,17 +394,17 @@ export function tcpConnState(flow: Flow): string {
 /**
  * Feeds one UDP datagram (Zeek's UDP analyzer: each side becomes ACTIVE when it sends; 'D'/'d' once).
  */
-export function udpDatagram(flow: Flow, isOrig: boolean, ts: number): void {
-  const ep = isOrig ? flow.orig : flow.resp;
-  ep.state = EndpointState.Active;
-  checkHistory(flow, ep, isOrig, Hist.Data, 'D');
-  flow.lastTs = ts;
+export function udpDatagram(st: FlowState, s: number, isOrig: boolean, ts: number): void {
+  const e = endpointOf(s, isOrig);
+  st.state[e] = EndpointState.Active;
+  checkHistory(st, s, e, isOrig, Hist.Data, CH_D);
+  st.lastTs[s] = ts;
 }
 
 /** conn_state of a UDP flow (Zeek conn_state(): SF both sides sent, S0 only the originator, SHR only the responder). */
-export function udpConnState(flow: Flow): string {
-  const o = flow.orig.state === EndpointState.Active;
-  const r = flow.resp.state === EndpointState.Active;
+export function udpConnState(st: FlowState, s: number): string {
+  const o = st.state[2 * s] === EndpointState.Active;
+  const r = st.state[2 * s + 1] === EndpointState.Active;
   if (o) return r ? 'SF' : 'S0';
   return r ? 'SHR' : 'OTH';
 }

@@ -46,7 +46,7 @@
  * only when the sequence number differs from the last one of that kind.
  */
 import { describe, expect, it } from 'vitest';
-import { EndpointState, Flow, Proto } from '../../src/flow/flow.js';
+import { EndpointState, FlowState, Proto } from '../../src/flow/flow.js';
 import { tcpConnState, tcpSegment } from '../../src/flow/tcp-state.js';
 
 const FIN = 0x01;
@@ -61,13 +61,27 @@ const R = 5000;
 
 type Seg = [sender: 'o' | 'r', flags: number, seq: number, ack: number, len?: number];
 
-function run(segs: Seg[]): Flow {
-  const f = new Flow('Ctest', 4, Proto.TCP, -1, -1, 40000, 80);
+/** The flow after the segments: its two endpoint states and history, and its slot for tcpConnState. */
+interface Run {
+  st: FlowState;
+  s: number;
+  orig: { state: number };
+  resp: { state: number };
+  history: string;
+}
+
+function run(segs: Seg[]): Run {
+  const st = new FlowState(16);
+  const s = st.alloc();
+  st.proto[s] = Proto.TCP;
+  st.ipVersion[s] = 4;
+  st.origPort[s] = 40000;
+  st.respPort[s] = 80;
   let t = 1000;
   for (const [who, flags, seq, ack, len = 0] of segs) {
-    tcpSegment(f, who === 'o', flags, seq >>> 0, ack >>> 0, 65535, len, (t += 0.01));
+    tcpSegment(st, s, who === 'o', flags, seq >>> 0, ack >>> 0, 65535, len, (t += 0.01));
   }
-  return f;
+  return { st, s, orig: { state: st.state[2 * s] }, resp: { state: st.state[2 * s + 1] }, history: st.history(s) };
 }
 
 // the usual three-way handshake: orig SYN_SENT -> (SYN-ACK from resp) both ESTABLISHED
@@ -84,14 +98,14 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     const f = run([['o', SYN, O, 0]]);
     expect(f.orig.state).toBe(EndpointState.SynSent);
     expect(f.resp.state).toBe(EndpointState.Inactive);
-    expect(tcpConnState(f)).toBe('S0');
+    expect(tcpConnState(f.st, f.s)).toBe('S0');
     expect(f.history).toBe('S');
   });
 
   it('S0 too for a retried SYN with the same ISN (one history letter: same sequence number)', () => {
     // 2nd SYN: orig in SYN_SENT, UpdateSYN_SentState changes nothing; 'S' not repeated (same rel seq 0).
     const f = run([['o', SYN, O, 0], ['o', SYN, O, 0]]);
-    expect(tcpConnState(f)).toBe('S0');
+    expect(tcpConnState(f.st, f.s)).toBe('S0');
     expect(f.history).toBe('S');
   });
 
@@ -101,7 +115,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     const f = run(HANDSHAKE);
     expect(f.orig.state).toBe(EndpointState.Established);
     expect(f.resp.state).toBe(EndpointState.Established);
-    expect(tcpConnState(f)).toBe('S1');
+    expect(tcpConnState(f.st, f.s)).toBe('S1');
     expect(f.history).toBe('ShA');
   });
 
@@ -118,7 +132,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     ]);
     expect(f.orig.state).toBe(EndpointState.Closed);
     expect(f.resp.state).toBe(EndpointState.Closed);
-    expect(tcpConnState(f)).toBe('SF');
+    expect(tcpConnState(f.st, f.s)).toBe('SF');
     // S h A, then D (orig data) d (resp data), F f; the last pure ACK adds nothing (A already recorded)
     expect(f.history).toBe('ShADdFf');
   });
@@ -128,35 +142,35 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     const f = run([['o', SYN, O, 0], ['r', RST | ACK, 0, O + 1]]);
     expect(f.orig.state).toBe(EndpointState.SynSent);
     expect(f.resp.state).toBe(EndpointState.Reset);
-    expect(tcpConnState(f)).toBe('REJ');
+    expect(tcpConnState(f.st, f.s)).toBe('REJ');
     expect(f.history).toBe('Sr');
   });
 
   it('S2: established, only the originator closes', () => {
     // orig FIN in ESTABLISHED -> CLOSED; resp stays ESTABLISHED (not r_inactive). os == CLOSED -> S2.
     const f = run([...HANDSHAKE, ['o', FIN | ACK, O + 1, R + 1]]);
-    expect(tcpConnState(f)).toBe('S2');
+    expect(tcpConnState(f.st, f.s)).toBe('S2');
     expect(f.history).toBe('ShAF');
   });
 
   it('S3: established, only the responder closes', () => {
     // resp FIN -> CLOSED; orig ESTABLISHED (not o_inactive). rs == CLOSED -> S3.
     const f = run([...HANDSHAKE, ['r', FIN | ACK, R + 1, O + 1]]);
-    expect(tcpConnState(f)).toBe('S3');
+    expect(tcpConnState(f.st, f.s)).toBe('S3');
     expect(f.history).toBe('ShAf');
   });
 
   it('RSTO: established, the originator aborts', () => {
     // orig RST in ESTABLISHED -> RESET; resp ESTABLISHED (not r_inactive). os == RESET -> RSTO.
     const f = run([...HANDSHAKE, ['o', RST | ACK, O + 1, R + 1]]);
-    expect(tcpConnState(f)).toBe('RSTO');
+    expect(tcpConnState(f.st, f.s)).toBe('RSTO');
     expect(f.history).toBe('ShAR');
   });
 
   it('RSTR: established, the responder aborts', () => {
     // resp RST -> RESET; os == ESTABLISHED: not SYN_SENT/SYN_ACK_SENT/RESET, not o_inactive -> RSTR.
     const f = run([...HANDSHAKE, ['r', RST | ACK, R + 1, O + 1]]);
-    expect(tcpConnState(f)).toBe('RSTR');
+    expect(tcpConnState(f.st, f.s)).toBe('RSTR');
     expect(f.history).toBe('ShAr');
   });
 
@@ -167,7 +181,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     expect(f.orig.state).toBe(EndpointState.Reset);
     expect(f.resp.state).toBe(EndpointState.Inactive);
     expect(f.history).toBe('SR');
-    expect(tcpConnState(f)).toBe('RSTOS0');
+    expect(tcpConnState(f.st, f.s)).toBe('RSTOS0');
   });
 
   it('OTH rather than RSTOS0 when the originator RSTs without a SYN first', () => {
@@ -175,7 +189,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     // (Zeek's baseline for single-rst.pcap: "R, OTH".)
     const f = run([['o', RST, O, 0]]);
     expect(f.history).toBe('R');
-    expect(tcpConnState(f)).toBe('OTH');
+    expect(tcpConnState(f.st, f.s)).toBe('OTH');
   });
 
   it('RSTRH: SYN-ACK then RST from the responder, no SYN from the originator', () => {
@@ -185,7 +199,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     const f = run([['r', SYN | ACK, R, O + 1], ['r', RST | ACK, R + 1, O + 1]]);
     expect(f.orig.state).toBe(EndpointState.Inactive);
     expect(f.resp.state).toBe(EndpointState.Reset);
-    expect(tcpConnState(f)).toBe('RSTRH');
+    expect(tcpConnState(f.st, f.s)).toBe('RSTRH');
     expect(f.history).toBe('hr');
   });
 
@@ -193,7 +207,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     // orig SYN_SENT, FIN (UpdateSYN_SentState) -> CLOSED; resp INACTIVE (r_inactive). os == CLOSED -> SH.
     const f = run([['o', SYN, O, 0], ['o', FIN, O + 1, 0]]);
     expect(f.orig.state).toBe(EndpointState.Closed);
-    expect(tcpConnState(f)).toBe('SH');
+    expect(tcpConnState(f.st, f.s)).toBe('SH');
     expect(f.history).toBe('SF');
   });
 
@@ -201,7 +215,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     // resp -> ESTABLISHED on SYN-ACK, FIN -> CLOSED; orig INACTIVE (o_inactive). rs == CLOSED -> SHR.
     const f = run([['r', SYN | ACK, R, O + 1], ['r', FIN | ACK, R + 1, O + 1]]);
     expect(f.resp.state).toBe(EndpointState.Closed);
-    expect(tcpConnState(f)).toBe('SHR');
+    expect(tcpConnState(f.st, f.s)).toBe('SHR');
     expect(f.history).toBe('hf');
   });
 
@@ -214,7 +228,7 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     ]);
     expect(f.orig.state).toBe(EndpointState.Partial);
     expect(f.resp.state).toBe(EndpointState.Partial);
-    expect(tcpConnState(f)).toBe('OTH');
+    expect(tcpConnState(f.st, f.s)).toBe('OTH');
     expect(f.history).toBe('Dd');
   });
 
@@ -224,6 +238,6 @@ describe('tcpConnState follows Zeek conn_state() for each state', () => {
     const f = run([['o', SYN, O, 0], ['r', RST | ACK, 0, O + 1], ['o', RST, O + 1, 0]]);
     expect(f.orig.state).toBe(EndpointState.Reset);
     expect(f.resp.state).toBe(EndpointState.Reset);
-    expect(tcpConnState(f)).toBe('REJ');
+    expect(tcpConnState(f.st, f.s)).toBe('REJ');
   });
 });
