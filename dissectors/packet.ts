@@ -114,11 +114,19 @@ export class PacketView {
     this.capLen = 0; this.origLen = 0;
     this.linkType = 0; this.vlanCount = 0; this.vlanOuter = -1; this.vlanInner = -1; this.etherType = 0;
     this.ipVersion = 0; this.ipOffset = 0; this.ipHeaderLen = 0; this.ipTotalLen = 0;
-    this.src.fill(0); this.dst.fill(0); this.protocol = 0; this.ipId = 0; this.isFragment = false; this.fragOffset = 0;
+    const s = this.src; s[0] = 0; s[1] = 0; s[2] = 0; s[3] = 0;
+    const d = this.dst; d[0] = 0; d[1] = 0; d[2] = 0; d[3] = 0;
+    this.protocol = 0; this.ipId = 0; this.isFragment = false; this.fragOffset = 0;
     this.tunnelDepth = 0;
     this.transport = 0; this.srcPort = 0; this.dstPort = 0; this.tcpFlags = 0; this.seq = 0; this.ack = 0;
     this.window = 0; this.transportHeaderLen = 0; this.payloadLen = 0; this.payloadOffset = 0;
-    this.icmpType = -1; this.icmpCode = -1; this.quotedIpVersion = 0; this.quotedSrc.fill(0); this.quotedDst.fill(0);
+    this.icmpType = -1; this.icmpCode = -1;
+    if (this.quotedIpVersion !== 0) {
+      // (only an ICMP error's quote sets these)
+      this.quotedSrc.fill(0);
+      this.quotedDst.fill(0);
+      this.quotedIpVersion = 0;
+    }
     this.quotedProtocol = 0; this.quotedSrcPort = -1; this.quotedDstPort = -1;
     this.truncated = false; this.weird = null; this.error = null;
   }

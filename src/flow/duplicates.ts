@@ -7,7 +7,8 @@
  * ports, IP total length, IPv4 identification, TCP flags, sequence and acknowledgement numbers, and arrived
  * at most WINDOW seconds earlier. A TCP retransmission is never that close (the minimum RTO is 200 ms on
  * Linux, 300 ms on Windows; RFC 6298 says 1 s), and an IPv4 retransmission carries a new identification.
- * Fixed-size typed arrays: nothing is allocated per packet.
+ * Fixed-size typed arrays: nothing is allocated per packet; a 32-bit hash of the fields is compared first, so
+ * a packet unlike the remembered ones costs one hash and RING integer comparisons.
  */
 import type { PacketView } from '../../dissectors/packet.js';
 
@@ -18,8 +19,15 @@ export const DUPLICATE_WINDOW = 0.001;
 
 const FIELDS = 15;
 
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1);
+  return (h ^ (h >>> 15)) | 0;
+}
+
 export class DuplicateFilter {
   private readonly ring = new Float64Array(RING * FIELDS);
+  /** a 32-bit hash of each remembered packet's fields (all but the time): most packets differ here already */
+  private readonly keys = new Int32Array(RING);
   private next = 0;
   private filled = 0;
   /** duplicates seen so far */
@@ -31,14 +39,32 @@ export class DuplicateFilter {
    */
   isDuplicate(v: PacketView, ts: number): boolean {
     const r = this.ring;
+    const s = v.src;
+    const d = v.dst;
+    let k = mix(0x811c9dc5, v.ipVersion);
+    k = mix(k, s[0]);
+    k = mix(k, s[1]);
+    k = mix(k, s[2]);
+    k = mix(k, s[3]);
+    k = mix(k, d[0]);
+    k = mix(k, d[1]);
+    k = mix(k, d[2]);
+    k = mix(k, d[3]);
+    k = mix(k, v.transport * 65536 + v.srcPort);
+    k = mix(k, v.dstPort * 65536 + v.ipTotalLen);
+    k = mix(k, v.ipId * 256 + v.tcpFlags);
+    k = mix(k, v.seq);
+    k = mix(k, v.ack);
+    const keys = this.keys;
     for (let i = 0; i < this.filled; i++) {
+      if (keys[i] !== k) continue;
       const o = i * FIELDS;
       if (
         ts - r[o] <= DUPLICATE_WINDOW &&
         ts >= r[o] &&
         r[o + 1] === v.ipVersion &&
-        r[o + 2] === v.src[0] && r[o + 3] === v.src[1] && r[o + 4] === v.src[2] && r[o + 5] === v.src[3] &&
-        r[o + 6] === v.dst[0] && r[o + 7] === v.dst[1] && r[o + 8] === v.dst[2] && r[o + 9] === v.dst[3] &&
+        r[o + 2] === s[0] && r[o + 3] === s[1] && r[o + 4] === s[2] && r[o + 5] === s[3] &&
+        r[o + 6] === d[0] && r[o + 7] === d[1] && r[o + 8] === d[2] && r[o + 9] === d[3] &&
         r[o + 10] === v.transport * 65536 + v.srcPort &&
         r[o + 11] === v.dstPort * 65536 + v.ipTotalLen &&
         r[o + 12] === v.ipId * 256 + v.tcpFlags &&
@@ -50,10 +76,11 @@ export class DuplicateFilter {
       }
     }
     const o = this.next * FIELDS;
+    keys[this.next] = k;
     r[o] = ts;
     r[o + 1] = v.ipVersion;
-    r[o + 2] = v.src[0]; r[o + 3] = v.src[1]; r[o + 4] = v.src[2]; r[o + 5] = v.src[3];
-    r[o + 6] = v.dst[0]; r[o + 7] = v.dst[1]; r[o + 8] = v.dst[2]; r[o + 9] = v.dst[3];
+    r[o + 2] = s[0]; r[o + 3] = s[1]; r[o + 4] = s[2]; r[o + 5] = s[3];
+    r[o + 6] = d[0]; r[o + 7] = d[1]; r[o + 8] = d[2]; r[o + 9] = d[3];
     r[o + 10] = v.transport * 65536 + v.srcPort;
     r[o + 11] = v.dstPort * 65536 + v.ipTotalLen;
     r[o + 12] = v.ipId * 256 + v.tcpFlags;
