@@ -3,11 +3,6 @@
  * into one line on standard error and a documented exit status (see errors.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { analyseCommand } from './commands/analyse.js';
-import { interfacesCommand } from './commands/interfaces.js';
-import { liveCommand } from './commands/live.js';
-import { profileCommand } from './commands/profile.js';
-import { replayCommand } from './commands/replay.js';
 import { Exit, UserError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +16,21 @@ Exit status:
   4   live: the report was written, but the capture ended early (the interface went down)
   70  internal error in sepflow (please report it)
 `;
+
+type CommandFactory = (setCode: (c: number) => void, io: { stderr: (l: string) => void; stdout: (t: string) => void }) => Command;
+
+/** The commands, in the order help lists them, each loaded on demand. */
+const COMMANDS = new Map<string, () => Promise<CommandFactory>>([
+  ['analyse', async () => (await import('./commands/analyse.js')).analyseCommand],
+  ['profile', async () => (await import('./commands/profile.js')).profileCommand],
+  ['live', async () => (await import('./commands/live.js')).liveCommand],
+  ['replay', async () => (await import('./commands/replay.js')).replayCommand],
+  ['interfaces', async () => (await import('./commands/interfaces.js')).interfacesCommand],
+]);
+/** Aliases the commands declare (`.alias()`), to the command's name. */
+const ALIASES = new Map([['analyze', 'analyse']]);
+/** Commands whose help ends with the exit statuses. */
+const HELP_EXIT = new Set(['analyse', 'live', 'replay']);
 
 /**
  * Runs the CLI.
@@ -41,12 +51,17 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', EXIT_HELP)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const setCode = (c: number) => (code = c);
-  program.addCommand(analyseCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
-  program.addCommand(profileCommand(setCode, io).exitOverride());
-  program.addCommand(liveCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
-  program.addCommand(replayCommand(setCode, io).exitOverride().addHelpText('after', EXIT_HELP));
-  program.addCommand(interfacesCommand(setCode, io).exitOverride());
   try {
+    // only the command being run is loaded (its modules cost start-up time: the terminal UI, the YAML and
+    // schema libraries); every command is loaded for the program's help or an unknown command
+    const first = argv.slice(2).find((a) => !a.startsWith('-'));
+    const wanted = first !== undefined ? (ALIASES.get(first) ?? first) : undefined;
+    for (const [name, load] of COMMANDS) {
+      if (wanted !== undefined && COMMANDS.has(wanted) && name !== wanted) continue;
+      const make = await load();
+      const cmd = make(setCode, io).exitOverride();
+      program.addCommand(HELP_EXIT.has(name) ? cmd.addHelpText('after', EXIT_HELP) : cmd);
+    }
     await program.parseAsync(argv);
     return code;
   } catch (e) {

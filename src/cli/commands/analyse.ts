@@ -6,7 +6,6 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Engine, judgePartial, type AnalysisResult } from '../../engine.js';
 import { ServiceIndex } from '../../compliance/services.js';
-import { analyseInParallel } from '../../parallel/pool.js';
 import { startProgress, type ProgressStream } from '../progress.js';
 import { mergeFrames } from '../../source/merge.js';
 import { openCapture } from '../../source/open.js';
@@ -74,6 +73,8 @@ export async function runAnalyse(
   if (jobs > 1 && sources.length > 1 && !files.includes('-')) {
     // --jobs: each file on its own worker thread, results merged (exact when no flow spans files)
     for (const s of sources) await s.close();
+    // (the worker pool and its library are loaded only when they are used)
+    const { analyseInParallel } = await import('../../parallel/pool.js');
     result = judgePartial(await analyseInParallel(files, opts.site ?? null, jobs), new ServiceIndex(profile), profile);
   } else {
     const engine = new Engine(profile, { dedupe: opts.dedupe !== false });
