@@ -41,3 +41,60 @@ export function classifyFlow(r: FlowRecord, services: ServiceIndex, hosts: Reado
   if (reversed) return { uid: r.uid, service: reversed, candidates, fit: 'reversed' };
   return { uid: r.uid, service: candidates[0], candidates, fit: 'wrong-role' };
 }
+
+const NO_SERVICES: readonly Service[] = Object.freeze([]);
+
+/**
+ * Classifies every flow (classifyFlow per record), computing each distinct (transport and port, originator
+ * roles, responder roles) combination once.
+ * @param orig the originator's host of each record (index-aligned, from buildHostTable)
+ * @param resp the responder's host of each record
+ * @returns the classes by uid (record order) and the same objects index-aligned with the records
+ */
+export function classifyAll(
+  records: readonly FlowRecord[],
+  services: ServiceIndex,
+  hosts: ReadonlyMap<string, HostInfo>,
+  orig: readonly HostInfo[],
+  resp: readonly HostInfo[],
+): { classes: Map<string, Classification>; cls: Classification[] } {
+  const n = records.length;
+  const classes = new Map<string, Classification>();
+  const cls = new Array<Classification>(n);
+  // hosts with the same roles (by content) share a number; classification depends on nothing else of theirs
+  const sigOfRoles = new Map<string, number>();
+  const sigOfHost = new Map<HostInfo, number>();
+  const sig = (h: HostInfo): number => {
+    let s = sigOfHost.get(h);
+    if (s === undefined) {
+      const k = h.roles.join(',');
+      s = sigOfRoles.get(k);
+      if (s === undefined) sigOfRoles.set(k, (s = sigOfRoles.size));
+      sigOfHost.set(h, s);
+    }
+    return s;
+  };
+  const memo = new Map<readonly Service[], Map<number, Classification>>();
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    const candidates = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+    let c: Classification;
+    if (candidates.length === 0) {
+      c = { uid: r.uid, service: null, candidates: NO_SERVICES, fit: 'none' };
+    } else {
+      let m = memo.get(candidates);
+      if (!m) memo.set(candidates, (m = new Map()));
+      const key = sig(orig[i]) * 0x100000 + sig(resp[i]);
+      const proto = m.get(key);
+      if (proto === undefined) {
+        c = classifyFlow(r, services, hosts);
+        m.set(key, c);
+      } else {
+        c = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
+      }
+    }
+    cls[i] = c;
+    classes.set(r.uid, c);
+  }
+  return { classes, cls };
+}

@@ -54,13 +54,14 @@ export function assessEvidence(
 ): EvidenceQuality {
   let twoWay = 0;
   let oneWayAcked = 0;
+  let tcpFlows = 0;
   for (const r of records) {
     if (r.proto !== 'tcp') continue;
+    tcpFlows++;
     if (r.origPkts > 0 && r.respPkts > 0) twoWay++;
     else if (r.respPkts === 0 && originatorAcked(r.history) && !r.initiatorInferred) oneWayAcked++;
     else if (r.respPkts === 0 && r.initiatorInferred && r.origPkts > 1) oneWayAcked++;
   }
-  const tcpFlows = records.filter((r) => r.proto === 'tcp').length;
   const sidedness =
     tcpFlows === 0 ? 'unknown' : twoWay === 0 ? 'one-sided' : oneWayAcked > 0 ? 'partly one-sided' : 'two-sided';
   const caveats: string[] = [];

@@ -19,7 +19,8 @@ import type { Classification } from './classify.js';
 import type { EvidenceQuality } from './evidence.js';
 import { isReplicationPartner, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
-import type { ServiceIndex } from './services.js';
+import { flowFacts, statusOfFlows, type FlowFacts } from './facts.js';
+import type { Service, ServiceIndex } from './services.js';
 
 /** What the capture shows for one expected flow. */
 export type ExpectationStatus = 'ok' | 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open' | 'absent' | 'inconclusive';
@@ -99,15 +100,28 @@ export function statusOf(flows: readonly FlowRecord[]): ExpectationStatus {
   return 'ok';
 }
 
-function samePrefix(a: string, b: string, v4prefix: number): boolean {
-  try {
-    const x = ipaddr.parse(a);
-    const y = ipaddr.parse(b);
+/** samePrefix with each address parsed once per expectations run. */
+function prefixMatcher(v4prefix: number): (a: string, b: string) => boolean {
+  const parsed = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | null>();
+  const parse = (a: string) => {
+    let x = parsed.get(a);
+    if (x === undefined) {
+      try {
+        x = ipaddr.parse(a);
+      } catch {
+        x = null;
+      }
+      parsed.set(a, x);
+    }
+    return x;
+  };
+  return (a, b) => {
+    const x = parse(a);
+    const y = parse(b);
+    if (x === null || y === null) return false;
     if (x.kind() !== y.kind()) return false;
-    return x.match(y, x.kind() === 'ipv4' ? v4prefix : 64);
-  } catch {
-    return false;
-  }
+    return x.match(y as never, x.kind() === 'ipv4' ? v4prefix : 64);
+  };
 }
 
 export interface ExpectationContext {
@@ -118,6 +132,8 @@ export interface ExpectationContext {
   services: ServiceIndex;
   /** what the capture can prove (absent flows are inconclusive under any caveat; unanswered ones when one-sided) */
   evidence: EvidenceQuality;
+  /** per-flow facts of these records and classes, when the caller has them (judge); built when absent */
+  facts?: FlowFacts;
 }
 
 /**
@@ -126,34 +142,60 @@ export interface ExpectationContext {
  */
 export function expectations(ctx: ExpectationContext): Expectation[] {
   const out: Expectation[] = [];
+  const records = ctx.records;
+  const facts = ctx.facts ?? flowFacts(records, ctx.classes);
+  const cls = facts.cls;
   const hosts = [...ctx.hosts.values()];
   const trusted = (h: HostInfo, role: string) =>
     h.declared.includes(role as never) || (h.declared.length === 0 && h.inferred.some((i) => i.role === role && i.confidence !== 'low'));
-  const withRole = (role: string) => hosts.filter((h) => trusted(h, role)).map((h) => h.address);
-  const managers = hosts.filter((h) => h.roles.includes('sepm')).map((h) => h.address);
+  const withRoleMemo = new Map<string, string[]>();
+  const withRole = (role: string) => {
+    let l = withRoleMemo.get(role);
+    if (!l) {
+      l = [];
+      for (const h of hosts) if (trusted(h, role)) l.push(h.address);
+      withRoleMemo.set(role, l);
+    }
+    return l;
+  };
+  const managers: string[] = [];
+  for (const h of hosts) if (h.roles.includes('sepm')) managers.push(h.address);
   const svc = (id: string) => ctx.services.byId(id)!;
   const portsText = (ids: string[]) => ids.map((id) => `${svc(id).entry.transport.toUpperCase()} ${svc(id).ports.join('/')}`).join(' or ');
-  // index SEP flows by originator and by responder once: expectations are per host, flows are many
-  const byOrig = new Map<string, FlowRecord[]>();
-  const byResp = new Map<string, FlowRecord[]>();
-  for (const r of ctx.records) {
-    if (!ctx.classes.get(r.uid)?.candidates.length) continue;
-    for (const [m, k] of [[byOrig, r.origH], [byResp, r.respH]] as const) {
-      let l = m.get(k);
-      if (!l) m.set(k, (l = []));
-      l.push(r);
-    }
+  // index SEP flows (record indices) by originator and by responder once: expectations are per host, flows are many
+  const byOrig = new Map<string, number[]>();
+  const byResp = new Map<string, number[]>();
+  for (let i = 0; i < records.length; i++) {
+    if (!cls[i]?.candidates.length) continue;
+    const r = records[i];
+    let l = byOrig.get(r.origH);
+    if (!l) byOrig.set(r.origH, (l = []));
+    l.push(i);
+    l = byResp.get(r.respH);
+    if (!l) byResp.set(r.respH, (l = []));
+    l.push(i);
   }
+  // does a candidate list hold one of `ids`? (per ids text, per list)
+  const hasIdMemo = new Map<string, Map<readonly Service[], boolean>>();
   /** SEP flows on one of `ids` (whatever roles the classifier settled on) opened by / reaching `host` */
-  const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: string) => boolean) =>
-    ((side === 'orig' ? byOrig : byResp).get(host) ?? []).filter(
-      (r) => ctx.classes.get(r.uid)!.candidates.some((s) => ids.includes(s.entry.id)) && peerOk(side === 'orig' ? r.respH : r.origH),
-    );
+  const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: string) => boolean): number[] => {
+    const idsKey = ids.join(' ');
+    let memo = hasIdMemo.get(idsKey);
+    if (!memo) hasIdMemo.set(idsKey, (memo = new Map()));
+    const res: number[] = [];
+    for (const i of (side === 'orig' ? byOrig : byResp).get(host) ?? []) {
+      const cands = cls[i]!.candidates;
+      let has = memo.get(cands);
+      if (has === undefined) memo.set(cands, (has = cands.some((s) => ids.includes(s.entry.id))));
+      if (has && peerOk(side === 'orig' ? records[i].respH : records[i].origH)) res.push(i);
+    }
+    return res;
+  };
   const managerSet = new Set(managers);
   const isManager = (a: string) => managerSet.has(a);
 
-  const push = (host: string, direction: 'out' | 'in', ids: string[], peers: string[], what: string, matching: FlowRecord[]) => {
-    let status = statusOf(matching);
+  const push = (host: string, direction: 'out' | 'in', ids: string[], peers: string[], what: string, matching: number[]) => {
+    let status = statusOfFlows(facts, matching);
     let reason: string | undefined;
     const ev = ctx.evidence;
     if (status === 'absent' && ev.caveats.length) {
@@ -167,35 +209,43 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
       status = 'inconclusive';
       reason = 'no peer with the needed role is declared or could be inferred';
     }
-    out.push({ host, direction, services: ids, peers, seedRow: svc(ids[0]).entry.seedRow, what, status, flows: matching.map((r) => r.uid), reason });
+    const flows = new Array<string>(matching.length);
+    for (let k = 0; k < matching.length; k++) flows[k] = records[matching[k]].uid;
+    out.push({ host, direction, services: ids, peers, seedRow: svc(ids[0]).entry.seedRow, what, status, flows, reason });
   };
 
   const tr = ctx.profile.policy.clientTransport;
   const clientIds = tr === 'http' ? ['client-http'] : tr === 'https' ? ['client-https'] : ['client-http', 'client-https'];
+  const clientWhat = `client -> manager on ${portsText(clientIds)}`;
   for (const c of withRole('client')) {
     if (isManager(c)) continue;
-    push(c, 'out', clientIds, managers, `client -> manager on ${portsText(clientIds)}`, flowsOf(clientIds, c, 'orig', isManager));
+    push(c, 'out', clientIds, managers, clientWhat, flowsOf(clientIds, c, 'orig', isManager));
   }
   const gups = hosts.filter((h) => h.declared.includes('gup')).map((h) => h.address);
   if (gups.length) {
+    const samePrefix = prefixMatcher(ctx.profile.policy.gupClientPrefix);
+    const gupWhat = `client -> its GUP on ${portsText(['gup-proxy'])}`;
     for (const c of withRole('client')) {
-      const mine = gups.filter((g) => g !== c && samePrefix(c, g, ctx.profile.policy.gupClientPrefix));
+      const mine = gups.filter((g) => g !== c && samePrefix(c, g));
       if (mine.length === 0) continue;
-      push(c, 'out', ['gup-proxy'], mine, `client -> its GUP on ${portsText(['gup-proxy'])}`, flowsOf(['gup-proxy'], c, 'orig', (p) => mine.includes(p)));
+      push(c, 'out', ['gup-proxy'], mine, gupWhat, flowsOf(['gup-proxy'], c, 'orig', (p) => mine.includes(p)));
     }
   }
+  const consoleWhat = `console -> manager on ${portsText(['sepm-https'])}`;
   for (const c of withRole('console')) {
-    push(c, 'out', ['sepm-https'], managers, `console -> manager on ${portsText(['sepm-https'])}`, flowsOf(['sepm-https'], c, 'orig', isManager));
+    push(c, 'out', ['sepm-https'], managers, consoleWhat, flowsOf(['sepm-https'], c, 'orig', isManager));
   }
+  const sqlWhat = `manager -> SQL Server on ${portsText(['remote-sql'])}`;
   for (const s of withRole('sql')) {
-    push(s, 'in', ['remote-sql'], managers, `manager -> SQL Server on ${portsText(['remote-sql'])}`, flowsOf(['remote-sql'], s, 'resp', isManager));
+    push(s, 'in', ['remote-sql'], managers, sqlWhat, flowsOf(['remote-sql'], s, 'resp', isManager));
   }
   if (ctx.profile.policy.syslogRequired) {
+    const syslogWhat = `manager -> syslog server on ${portsText(['syslog'])}`;
     for (const s of withRole('syslog')) {
-      push(s, 'in', ['syslog'], managers, `manager -> syslog server on ${portsText(['syslog'])}`, flowsOf(['syslog'], s, 'resp', isManager));
+      push(s, 'in', ['syslog'], managers, syslogWhat, flowsOf(['syslog'], s, 'resp', isManager));
     }
   }
-  const partners = hosts.filter((h) => isReplicationPartner(ctx.profile, h.address, h.name)).map((h) => h.address);
+  const partners = ctx.profile.replicationPartners.length === 0 ? [] : hosts.filter((h) => isReplicationPartner(ctx.profile, h.address, h.name)).map((h) => h.address);
   for (let i = 0; i < partners.length; i++) {
     for (let j = i + 1; j < partners.length; j++) {
       const [a, b] = [partners[i], partners[j]];
@@ -203,12 +253,14 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
     }
   }
   if (ctx.profile.policy.pushDeployment) {
+    const winWhat = `push deployment manager -> Windows client on ${portsText(['push-windows-tcp'])}`;
     for (const c of withRole('client')) {
       if (isManager(c)) continue;
-      push(c, 'in', ['push-windows-tcp'], managers, `push deployment manager -> Windows client on ${portsText(['push-windows-tcp'])}`, flowsOf(['push-windows-tcp'], c, 'resp', isManager));
+      push(c, 'in', ['push-windows-tcp'], managers, winWhat, flowsOf(['push-windows-tcp'], c, 'resp', isManager));
     }
+    const macWhat = `push deployment manager -> Mac on ${portsText(['push-mac-ssh'])}`;
     for (const m of withRole('mac_client')) {
-      push(m, 'in', ['push-mac-ssh'], managers, `push deployment manager -> Mac on ${portsText(['push-mac-ssh'])}`, flowsOf(['push-mac-ssh'], m, 'resp', isManager));
+      push(m, 'in', ['push-mac-ssh'], managers, macWhat, flowsOf(['push-mac-ssh'], m, 'resp', isManager));
     }
   }
   return out;

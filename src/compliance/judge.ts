@@ -4,12 +4,13 @@
  * output; `sepflow analyse`, `replay` and `live` all call it.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { classifyFlow, type Classification } from './classify.js';
+import { classifyAll, type Classification } from './classify.js';
 import { assessEvidence, type EvidenceQuality } from './evidence.js';
 import { expectations as deriveExpectations, type Expectation } from './expected.js';
 import { buildMatrix, type HostRow } from './matrix.js';
 import type { SiteProfile } from './profile.js';
-import { buildHosts, type HostInfo } from './roles.js';
+import { flowFacts } from './facts.js';
+import { buildHostTable, type HostInfo } from './roles.js';
 import { evaluate, type Finding } from './rules.js';
 import type { ServiceIndex } from './services.js';
 
@@ -38,12 +39,12 @@ export interface Judgement {
 
 export function judge(input: JudgeInput): Judgement {
   const { records, services, profile } = input;
-  const hosts = buildHosts(records, services, profile, input.names);
-  const classes = new Map<string, Classification>();
-  for (const r of records) classes.set(r.uid, classifyFlow(r, services, hosts));
+  const { hosts, orig, resp } = buildHostTable(records, services, profile, input.names);
+  const { classes, cls } = classifyAll(records, services, hosts, orig, resp);
+  const facts = flowFacts(records, classes, cls);
   const evidence = assessEvidence(records, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
-  const expectations = deriveExpectations({ records, classes, hosts, profile, services, evidence });
-  const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations });
-  const matrix = buildMatrix(records, classes, hosts, expectations, profile.sepVersion);
+  const expectations = deriveExpectations({ records, classes, hosts, profile, services, evidence, facts });
+  const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations, facts });
+  const matrix = buildMatrix(records, classes, hosts, expectations, profile.sepVersion, facts);
   return { hosts, classes, evidence, expectations, findings, matrix };
 }

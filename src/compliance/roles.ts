@@ -15,7 +15,7 @@
 import type { Role } from '../../catalogue/index.js';
 import type { FlowRecord } from '../flow/record.js';
 import { declaredHosts, declaredRoles, type SiteProfile } from './profile.js';
-import type { ServiceIndex } from './services.js';
+import type { Service, ServiceIndex } from './services.js';
 
 export type Confidence = 'high' | 'medium' | 'low';
 
@@ -55,18 +55,95 @@ export function answered(r: FlowRecord): boolean {
 
 const MANAGER_SERVICES = ['client-http', 'sepm-https', 'web-console-http', 'reporting-console', 'web-services-api'];
 
-class Evidence {
-  readonly byRole = new Map<Role, { flows: Set<string>; peers: Set<string>; answered: boolean; basis: string }>();
-  add(role: Role, uid: string, peer: string, wasAnswered: boolean, basis: string): void {
-    let e = this.byRole.get(role);
-    if (!e) this.byRole.set(role, (e = { flows: new Set(), peers: new Set(), answered: false, basis }));
-    e.flows.add(uid);
-    e.peers.add(peer);
-    if (wasAnswered && !e.answered) {
-      e.answered = true;
-      e.basis = basis;
-    }
+/** What a flow on one SEP service is evidence of (pass 1: the responder's role; pass 2: a manager's peer's). */
+const enum Kind {
+  Sepm, Gup, // pass 1, responder
+  Client, Console, Reporting, Rmm, // pass 2, originator, when the responder is a manager
+  Sql, PushWindows, PushMac, Syslog, ContentAnalysis, // pass 2, responder, when the originator is a manager
+}
+const KIND_ROLE: readonly Role[] = ['sepm', 'gup', 'client', 'console', 'reporting_console', 'rmm', 'sql', 'client', 'mac_client', 'syslog', 'content_analysis'];
+
+/** pass-2 kind of a service id, or -1 */
+function peerKind(id: string): number {
+  switch (id) {
+    case 'client-http': case 'client-https': return Kind.Client;
+    case 'sepm-https': case 'web-console-http': return Kind.Console;
+    case 'reporting-console': return Kind.Reporting;
+    case 'web-services-api': return Kind.Rmm;
+    case 'remote-sql': return Kind.Sql;
+    case 'push-windows-tcp': case 'push-windows-udp': return Kind.PushWindows;
+    case 'push-mac-ssh': return Kind.PushMac;
+    case 'syslog': return Kind.Syslog;
+    case 'content-analysis-http': case 'content-analysis-https': return Kind.ContentAnalysis;
+    default: return -1;
   }
+}
+
+/** The sentence an inferred role rests on, for a flow `r` on service `id`. */
+function basisText(kind: number, r: FlowRecord, id: string, ans: boolean): string {
+  const P = `${r.proto.toUpperCase()} ${r.respP}`;
+  switch (kind) {
+    case Kind.Sepm: return `${ans ? 'answers' : 'was tried on'} ${P} (${id})`;
+    case Kind.Gup: return `${ans ? 'answers' : 'was tried on'} TCP ${r.respP} (GUP proxy)`;
+    case Kind.Client: return `talks to manager ${r.respH} on ${P} (${id})`;
+    case Kind.Console: return `opens the console port ${P} of manager ${r.respH} (${id})`;
+    case Kind.Reporting: return `opens the reporting console port ${P} of manager ${r.respH}`;
+    case Kind.Rmm: return `uses the web services API ${P} of manager ${r.respH}`;
+    case Kind.Sql: return `manager ${r.origH} reaches it on ${P} (SQL Server)`;
+    case Kind.PushWindows: return `manager ${r.origH} reaches it on ${P} (Windows push deployment)`;
+    case Kind.PushMac: return `manager ${r.origH} reaches it on ${P} (Mac push deployment)`;
+    case Kind.Syslog: return `manager ${r.origH} sends it syslog on ${P}`;
+    default: return `manager ${r.origH} reaches it on ${P} (Content Analysis)`;
+  }
+}
+
+/** Evidence for one role of one host. */
+interface RoleEvidence {
+  /** uids in record order (a record adds its uid once) */
+  flows: string[];
+  /** index of the record that added the last uid */
+  last: number;
+  /** the first peer, and whether another peer was seen (confidence needs two) */
+  peer: string;
+  manyPeers: boolean;
+  answered: boolean;
+  /** the first answered flow's sentence, else the first flow's */
+  basis: string;
+}
+
+/** A host being built, with its evidence. */
+interface Slot {
+  info: HostInfo;
+  declaredSepm: boolean;
+  /** evidence by role, in the order it was first seen; null when none */
+  ev: Map<Role, RoleEvidence> | null;
+  /** manager for pass 2: declared one, or undeclared with sepm evidence */
+  manager: boolean;
+}
+
+function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string, peer: string, ans: boolean): void {
+  const role = KIND_ROLE[kind];
+  let m = s.ev;
+  if (m === null) s.ev = m = new Map();
+  let e = m.get(role);
+  if (e === undefined) m.set(role, (e = { flows: [], last: -1, peer, manyPeers: false, answered: false, basis: basisText(kind, r, id, ans) }));
+  // one record may add the same role twice (two services on its port): the uid is listed once
+  if (e.last !== i) {
+    e.flows.push(r.uid);
+    e.last = i;
+  }
+  if (!e.manyPeers && peer !== e.peer) e.manyPeers = true;
+  if (ans && !e.answered) {
+    e.answered = true;
+    e.basis = basisText(kind, r, id, ans);
+  }
+}
+
+/** The host table and, index-aligned with the records, the hosts at each flow's two ends. */
+export interface HostTable {
+  hosts: Map<string, HostInfo>;
+  orig: HostInfo[];
+  resp: HostInfo[];
 }
 
 /**
@@ -79,22 +156,44 @@ export function buildHosts(
   profile: SiteProfile,
   names: ReadonlyMap<string, string> = new Map(),
 ): Map<string, HostInfo> {
+  return buildHostTable(records, services, profile, names).hosts;
+}
+
+/** buildHosts, also returning each flow's end hosts (for the rest of the compliance pass). Uids must be unique. */
+export function buildHostTable(
+  records: readonly FlowRecord[],
+  services: ServiceIndex,
+  profile: SiteProfile,
+  names: ReadonlyMap<string, string> = new Map(),
+): HostTable {
   const hosts = new Map<string, HostInfo>();
-  const host = (a: string, ts: number): HostInfo => {
-    let h = hosts.get(a);
-    if (!h) {
+  const slots = new Map<string, Slot>();
+  const host = (a: string, ts: number): Slot => {
+    let s = slots.get(a);
+    if (!s) {
       const name = names.get(a) ?? null;
       const declared = declaredRoles(profile, a, name);
-      hosts.set(a, (h = { address: a, name, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts }));
+      const h: HostInfo = { address: a, name, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts };
+      hosts.set(a, h);
+      slots.set(a, (s = { info: h, declaredSepm: declared.includes('sepm'), ev: null, manager: false }));
     }
-    return h;
+    return s;
   };
-  for (const r of records) {
-    const o = host(r.origH, r.ts);
-    const s = host(r.respH, r.ts);
+  const n = records.length;
+  const oS = new Array<Slot>(n);
+  const rS = new Array<Slot>(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    const os = host(r.origH, r.ts);
+    const ss = host(r.respH, r.ts);
+    oS[i] = os;
+    rS[i] = ss;
+    const o = os.info;
+    const s = ss.info;
     o.pktsOut += r.origPkts; o.pktsIn += r.respPkts; o.bytesOut += r.origFrameBytes; o.bytesIn += r.respFrameBytes;
     s.pktsOut += r.respPkts; s.pktsIn += r.origPkts; s.bytesOut += r.respFrameBytes; s.bytesIn += r.origFrameBytes;
-    for (const h of [o, s]) { h.firstTs = Math.min(h.firstTs, r.ts); h.lastTs = Math.max(h.lastTs, r.lastTs); }
+    o.firstTs = Math.min(o.firstTs, r.ts); o.lastTs = Math.max(o.lastTs, r.lastTs);
+    s.firstTs = Math.min(s.firstTs, r.ts); s.lastTs = Math.max(s.lastTs, r.lastTs);
   }
 
   // declared single hosts the capture never saw still get a row (their expected flows are then absent)
@@ -102,70 +201,76 @@ export function buildHosts(
     for (const a of declaredHosts(profile, role)) if (!hosts.has(a)) host(a, 0);
   }
 
-  const ev = new Map<string, Evidence>();
-  const evOf = (a: string) => {
-    let e = ev.get(a);
-    if (!e) ev.set(a, (e = new Evidence()));
-    return e;
+  // per candidate list (one per transport and port): its services' ids and what each is evidence of
+  const plans = new Map<readonly Service[], { ids: string[]; pass1: number[]; pass2: number[] }>();
+  const planOf = (c: readonly Service[]) => {
+    let p = plans.get(c);
+    if (!p) {
+      const ids = c.map((s) => s.entry.id);
+      p = { ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) };
+      plans.set(c, p);
+    }
+    return p;
   };
-  const svcIds = (r: FlowRecord) => services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP).map((s) => s.entry.id);
+  const cands = new Array<readonly Service[]>(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    cands[i] = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+  }
 
   // pass 1: managers and GUPs, from what they answer (a flow a declared manager opened is no evidence:
   // that is the manager talking in the wrong direction, not its peer being a manager)
-  for (const r of records) {
-    if (hosts.get(r.origH)!.declared.includes('sepm')) continue;
-    const ids = svcIds(r);
+  for (let i = 0; i < n; i++) {
+    const c = cands[i];
+    if (c.length === 0 || oS[i].declaredSepm) continue;
+    const r = records[i];
+    const p = planOf(c);
     const ans = answered(r);
-    for (const id of ids) {
-      if (MANAGER_SERVICES.includes(id)) {
-        evOf(r.respH).add('sepm', r.uid, r.origH, ans, `${ans ? 'answers' : 'was tried on'} ${r.proto.toUpperCase()} ${r.respP} (${id})`);
-      } else if (id === 'gup-proxy') {
-        evOf(r.respH).add('gup', r.uid, r.origH, ans, `${ans ? 'answers' : 'was tried on'} TCP ${r.respP} (GUP proxy)`);
-      }
+    for (let k = 0; k < p.ids.length; k++) {
+      const kind = p.pass1[k];
+      if (kind >= 0) addEvidence(rS[i], kind, i, r, p.ids[k], r.origH, ans);
     }
   }
-  const isManager = (a: string): boolean => {
-    const h = hosts.get(a)!;
-    return h.declared.includes('sepm') || (h.declared.length === 0 && (ev.get(a)?.byRole.has('sepm') ?? false));
-  };
+  for (const s of slots.values()) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
 
   // pass 2: peers of the managers
-  for (const r of records) {
-    const ids = svcIds(r);
+  for (let i = 0; i < n; i++) {
+    const c = cands[i];
+    if (c.length === 0) continue;
+    const os = oS[i];
+    const ss = rS[i];
+    const toManager = ss.manager;
+    const fromManager = os.manager;
+    if (!toManager && !fromManager) continue;
+    const r = records[i];
+    const p = planOf(c);
     const ans = answered(r);
-    const toManager = isManager(r.respH);
-    const fromManager = isManager(r.origH);
-    const P = `${r.proto.toUpperCase()} ${r.respP}`;
-    for (const id of ids) {
-      if (toManager && (id === 'client-http' || id === 'client-https')) {
-        evOf(r.origH).add('client', r.uid, r.respH, ans, `talks to manager ${r.respH} on ${P} (${id})`);
-      } else if (toManager && (id === 'sepm-https' || id === 'web-console-http')) {
-        if (!isManager(r.origH)) evOf(r.origH).add('console', r.uid, r.respH, ans, `opens the console port ${P} of manager ${r.respH} (${id})`);
-      } else if (toManager && id === 'reporting-console') {
-        evOf(r.origH).add('reporting_console', r.uid, r.respH, ans, `opens the reporting console port ${P} of manager ${r.respH}`);
-      } else if (toManager && id === 'web-services-api') {
-        evOf(r.origH).add('rmm', r.uid, r.respH, ans, `uses the web services API ${P} of manager ${r.respH}`);
-      } else if (fromManager && id === 'remote-sql') {
-        evOf(r.respH).add('sql', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (SQL Server)`);
-      } else if (fromManager && (id === 'push-windows-tcp' || id === 'push-windows-udp')) {
-        evOf(r.respH).add('client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Windows push deployment)`);
-      } else if (fromManager && id === 'push-mac-ssh') {
-        evOf(r.respH).add('mac_client', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Mac push deployment)`);
-      } else if (fromManager && id === 'syslog') {
-        evOf(r.respH).add('syslog', r.uid, r.origH, true, `manager ${r.origH} sends it syslog on ${P}`);
-      } else if (fromManager && (id === 'content-analysis-http' || id === 'content-analysis-https')) {
-        evOf(r.respH).add('content_analysis', r.uid, r.origH, ans, `manager ${r.origH} reaches it on ${P} (Content Analysis)`);
+    for (let k = 0; k < p.ids.length; k++) {
+      const kind = p.pass2[k];
+      if (kind < 0) continue;
+      if (kind <= Kind.Rmm) {
+        if (!toManager || (kind === Kind.Console && fromManager)) continue;
+        addEvidence(os, kind, i, r, p.ids[k], r.respH, ans);
+      } else if (fromManager) {
+        addEvidence(ss, kind, i, r, p.ids[k], r.origH, kind === Kind.Syslog ? true : ans);
       }
     }
   }
 
-  for (const [a, e] of ev) {
-    const h = hosts.get(a)!;
-    for (const [role, x] of e.byRole) {
-      const confidence: Confidence = !x.answered ? 'low' : x.peers.size >= 2 ? 'high' : 'medium';
-      h.inferred.push({ role, confidence, basis: x.basis, flows: [...x.flows] });
+  for (const s of slots.values()) {
+    if (s.ev === null) continue;
+    const h = s.info;
+    for (const [role, x] of s.ev) {
+      const confidence: Confidence = !x.answered ? 'low' : x.manyPeers ? 'high' : 'medium';
+      h.inferred.push({ role, confidence, basis: x.basis, flows: x.flows });
     }
     if (h.declared.length === 0) h.roles = h.inferred.map((i) => i.role);
   }
-  return hosts;
+  const orig = new Array<HostInfo>(n);
+  const resp = new Array<HostInfo>(n);
+  for (let i = 0; i < n; i++) {
+    orig[i] = oS[i].info;
+    resp[i] = rS[i].info;
+  }
+  return { hosts, orig, resp };
 }

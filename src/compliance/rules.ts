@@ -14,8 +14,9 @@ import ipaddr from 'ipaddr.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
 import type { EvidenceQuality } from './evidence.js';
-import { blockedStatus, icmpPortUnreachable, icmpProhibited, type Expectation } from './expected.js';
-import { isIgnored, specMatches, type SiteProfile } from './profile.js';
+import { icmpPortUnreachable, icmpProhibited, type Expectation } from './expected.js';
+import { BLOCKED_NAMES, flowFacts, NOT_BLOCKED, worked, type FlowFacts } from './facts.js';
+import { specMatches, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import type { Service, ServiceIndex } from './services.js';
 import { versionInRange } from './version.js';
@@ -62,6 +63,8 @@ export interface RuleContext {
   services: ServiceIndex;
   evidence: EvidenceQuality;
   expectations: readonly Expectation[];
+  /** per-flow facts of these records and classes, when the caller has them (judge); built when absent */
+  facts?: FlowFacts;
 }
 
 /** A rule: a stable id and a pure function. */
@@ -80,21 +83,127 @@ function isLoopback(a: string): boolean {
   return a.startsWith('127.') || a === '::1';
 }
 
-/** Flows the rules may look at: not ignored by the site policy, not a host talking to itself. */
-function considered(ctx: RuleContext): FlowRecord[] {
-  return ctx.records.filter((r) => r.origH !== r.respH && !isIgnored(ctx.profile, r.respP, r.origH, r.respH));
+/** What every rule of one evaluation shares, computed once per context. */
+interface Prep {
+  facts: FlowFacts;
+  /**
+   * Flows the rules may look at (not ignored by the site policy, not a host talking to itself), as record
+   * indices in record order: `sep` those with a SEP candidate, `other` the rest
+   */
+  sep: number[];
+  other: number[];
+  /** isIgnored(ctx.profile, port, a, b), each host's spec matching done once */
+  ignored: (port: number, a: string, b: string) => boolean;
+  /** compareAddresses-sorted copy, each address parsed once */
+  sortAddresses: (xs: string[]) => string[];
+  /** summariseSources with each address's covering network looked up once */
+  summarise: (xs: string[]) => string;
+}
+const prepCache = new WeakMap<RuleContext, Prep>();
+
+function prep(ctx: RuleContext): Prep {
+  let p = prepCache.get(ctx);
+  if (p !== undefined) return p;
+  const facts = ctx.facts ?? flowFacts(ctx.records, ctx.classes);
+  const pol = ctx.profile.policy;
+  const hostIgnored = new Map<string, boolean>();
+  const hostIgn = (a: string): boolean => {
+    let x = hostIgnored.get(a);
+    if (x === undefined) hostIgnored.set(a, (x = pol.ignoreHosts.some((s) => specMatches(s, a))));
+    return x;
+  };
+  const noHosts = pol.ignoreHosts.length === 0;
+  const ignored = (port: number, a: string, b: string) => pol.ignorePorts.includes(port) || (!noHosts && (hostIgn(a) || hostIgn(b)));
+  const sep: number[] = [];
+  const other: number[] = [];
+  const records = ctx.records;
+  const cls = facts.cls;
+  const noPorts = pol.ignorePorts.length === 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r.origH === r.respH) continue;
+    if (!(noPorts && noHosts) && ignored(r.respP, r.origH, r.respH)) continue;
+    if (cls[i]?.candidates.length) sep.push(i);
+    else other.push(i);
+  }
+  const addrKeys = new Map<string, number[] | null>();
+  const addrKey = (a: string) => {
+    let k = addrKeys.get(a);
+    if (k === undefined) {
+      try {
+        k = ipaddr.parse(a).toByteArray();
+      } catch {
+        k = null;
+      }
+      addrKeys.set(a, k);
+    }
+    return k;
+  };
+  const sortAddresses = (xs: string[]) => {
+    const keyed = xs.map((a) => ({ a, k: addrKey(a) }));
+    keyed.sort((x, y) => (x.k !== null && y.k !== null ? compareBytes(x.k, y.k) : x.a.localeCompare(y.a)));
+    return keyed.map((x) => x.a);
+  };
+  const covering = new Map<string, string | null>();
+  const summarise = (xs: string[]) => summarise0(xs, ctx.profile, covering, sortAddresses);
+  p = { facts, sep, other, ignored, sortAddresses, summarise };
+  prepCache.set(ctx, p);
+  return p;
 }
 
-/** Groups flows by a key and builds one merged finding per group. */
-function grouped(flows: FlowRecord[], key: (r: FlowRecord) => string, build: (group: FlowRecord[]) => Finding): Finding[] {
-  const groups = new Map<string, FlowRecord[]>();
+/** The records at `idx` for which `keep` holds. */
+function pick(ctx: RuleContext, idx: readonly number[], keep: (i: number, r: FlowRecord) => boolean): FlowRecord[] {
+  const out: FlowRecord[] = [];
+  const records = ctx.records;
+  for (const i of idx) if (keep(i, records[i])) out.push(records[i]);
+  return out;
+}
+
+/**
+ * Groups flows by a key of three parts (the key text was `a|b|c`; none of the parts holds a `|`) and builds
+ * one merged finding per group, in the order the groups were first seen.
+ */
+function grouped(
+  flows: FlowRecord[],
+  a: (r: FlowRecord) => string,
+  b: (r: FlowRecord) => string,
+  c: (r: FlowRecord) => string | number,
+  build: (group: FlowRecord[]) => Finding,
+): Finding[] {
+  const groups = new Map<string, Map<string, Map<string | number, FlowRecord[]>>>();
+  const order: FlowRecord[][] = [];
   for (const r of flows) {
-    const k = key(r);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = []));
+    const ka = a(r);
+    let ma = groups.get(ka);
+    if (!ma) groups.set(ka, (ma = new Map()));
+    const kb = b(r);
+    let mb = ma.get(kb);
+    if (!mb) ma.set(kb, (mb = new Map()));
+    const kc = c(r);
+    let g = mb.get(kc);
+    if (!g) {
+      mb.set(kc, (g = []));
+      order.push(g);
+    }
     g.push(r);
   }
-  return [...groups.values()].map(build);
+  return order.map(build);
+}
+
+const uids = (g: readonly FlowRecord[]) => {
+  const out = new Array<string>(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = g[i].uid;
+  return out;
+};
+
+/** Memoised predicate over candidate lists (one per transport and port). */
+function perCandidates(f: (c: readonly Service[]) => boolean): (c: readonly Service[]) => boolean {
+  const m = new Map<readonly Service[], boolean>();
+  return (c) => {
+    let x = m.get(c);
+    if (x === undefined) m.set(c, (x = f(c)));
+    return x;
+  };
 }
 
 /**
@@ -104,19 +213,28 @@ function grouped(flows: FlowRecord[], key: (r: FlowRecord) => string, build: (gr
  * @returns e.g. "10.1.2.0/24, 10.9.9.9"
  */
 export function summariseSources(addresses: string[], profile: SiteProfile): string {
+  return summarise0(addresses, profile, new Map(), (xs) => xs.sort(compareAddresses));
+}
+
+/** summariseSources with a cache of each address's covering network (text, or null) and a sort. */
+function summarise0(addresses: string[], profile: SiteProfile, covering: Map<string, string | null>, sort: (xs: string[]) => string[]): string {
   const nets: string[] = [];
   const loose: string[] = [];
   const netOf = new Map<string, string>();
   for (const a of addresses) {
-    let covered: string | null = null;
-    for (const specs of profile.roles.values()) {
-      for (const s of specs) {
-        if (s.range && s.range[1] < (s.range[0].kind() === 'ipv4' ? 32 : 128) && specMatches(s, a)) {
-          covered = s.text;
-          break;
+    let covered = covering.get(a);
+    if (covered === undefined) {
+      covered = null;
+      for (const specs of profile.roles.values()) {
+        for (const s of specs) {
+          if (s.range && s.range[1] < (s.range[0].kind() === 'ipv4' ? 32 : 128) && specMatches(s, a)) {
+            covered = s.text;
+            break;
+          }
         }
+        if (covered) break;
       }
-      if (covered) break;
+      covering.set(a, covered);
     }
     if (covered) netOf.set(a, covered);
     else loose.push(a);
@@ -127,7 +245,13 @@ export function summariseSources(addresses: string[], profile: SiteProfile): str
     if (count.get(n)! >= 2) nets.push(n);
     else loose.push(a);
   }
-  return [...uniq(nets), ...uniq(loose).sort(compareAddresses)].join(', ');
+  return [...uniq(nets), ...sort(uniq(loose))].join(', ');
+}
+
+function compareBytes(x: readonly number[], y: readonly number[]): number {
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
 }
 
 function compareAddresses(a: string, b: string): number {
@@ -168,18 +292,35 @@ const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) 
 function blockedFlows(ctx: RuleContext): Map<string, FlowRecord[]> {
   let m = blockedCache.get(ctx);
   if (m !== undefined) return m;
-  const flows = considered(ctx).filter((r) => (ctx.classes.get(r.uid)?.candidates.length ?? 0) > 0);
-  const status = flows.map(blockedStatus);
+  const { facts, sep } = prep(ctx);
+  const records = ctx.records;
+  // the (responder, transport, port) of each originator's blocked flows; then which of those also worked
+  const blockedTo = new Map<string, Set<string>>();
+  for (const i of sep) {
+    if (facts.blocked[i] === NOT_BLOCKED) continue;
+    const r = records[i];
+    let t = blockedTo.get(r.origH);
+    if (!t) blockedTo.set(r.origH, (t = new Set()));
+    t.add(`${r.respH}|${r.proto}|${r.respP}`);
+  }
   const ok = new Set<string>();
-  for (let i = 0; i < flows.length; i++) {
-    const r = flows[i];
-    if (status[i] === null && answered(r)) ok.add(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`);
+  if (blockedTo.size) {
+    for (const i of sep) {
+      if (!worked(facts, i)) continue;
+      const r = records[i];
+      const t = blockedTo.get(r.origH);
+      if (t === undefined) continue;
+      const k = `${r.respH}|${r.proto}|${r.respP}`;
+      if (t.has(k)) ok.add(`${r.origH}|${k}`);
+    }
   }
   m = new Map();
-  for (let i = 0; i < flows.length; i++) {
-    const st = status[i];
-    const r = flows[i];
-    if (st === null || ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`)) continue;
+  for (const i of sep) {
+    const b = facts.blocked[i];
+    if (b === NOT_BLOCKED) continue;
+    const r = records[i];
+    if (ok.size && ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`)) continue;
+    const st = BLOCKED_NAMES[b]!;
     let l = m.get(st);
     if (!l) m.set(st, (l = []));
     l.push(r);
@@ -196,10 +337,11 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
     description: text.description,
     run(ctx) {
       const hits = blockedFlows(ctx).get(id) ?? [];
-      return grouped(hits, (r) => `${r.respH}|${r.proto}|${r.respP}`, (g) => {
+      const P = prep(ctx);
+      return grouped(hits, (r) => r.respH, (r) => r.proto, (r) => r.respP, (g) => {
         const c = ctx.classes.get(g[0].uid)!;
         const s = c.service ?? c.candidates[0];
-        const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
+        const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
         // attempts: SYNs (counting retries) for TCP, datagrams for UDP
         const attempts = g.reduce((n, r) => n + Math.max(1, r.proto === 'tcp' ? r.origSyns : r.origPkts), 0);
         const icmp = g.flatMap((r) => (r.icmpErrors ?? []).map((e) => ({ e, v: r.ipVersion })));
@@ -213,8 +355,12 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
               : portUnreachable.length
                 ? `ICMP port unreachable from ${uniq(portUnreachable.map((x) => x.e.from)).join(', ')} (nothing listens there)`
                 : 'refused with a RST (port closed, or a firewall rejecting)';
-        const first = Math.min(...g.map((r) => r.ts));
-        const last = Math.max(...g.map((r) => r.lastTs));
+        let first = Infinity;
+        let last = -Infinity;
+        for (const r of g) {
+          first = Math.min(first, r.ts);
+          last = Math.max(last, r.lastTs);
+        }
         const inconclusive = id === 'blocked-dropped' && ctx.evidence.sidedness === 'one-sided' ? ctx.evidence.caveats[0] : undefined;
         const f: Finding = {
           rule: id,
@@ -224,14 +370,14 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
             `${attempts} attempt${attempts === 1 ? '' : 's'} in ${g.length} flow${g.length === 1 ? '' : 's'}, ${why}`,
           seedRow: s.entry.seedRow,
           service: s.entry.id,
-          flows: g.map((r) => r.uid),
+          flows: uids(g),
           hosts: [...sources, g[0].respH],
           remediation:
             id === 'blocked-half-open'
               ? `check the return path: ${g[0].respH} answered the SYN but no ACK from ${sources.join(', ')} arrived (asymmetric routing, or a firewall dropping packets after the SYN)`
               : portUnreachable.length && !prohibited.length && id === 'blocked-refused'
-                ? `start or fix the service on ${g[0].respH} ${tp(g[0])} ${g[0].respP} (it answered port unreachable), then allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP} if a firewall sits between`
-                : `allow ${summariseSources(sources, ctx.profile)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
+                ? `start or fix the service on ${g[0].respH} ${tp(g[0])} ${g[0].respP} (it answered port unreachable), then allow ${P.summarise(sources)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP} if a firewall sits between`
+                : `allow ${P.summarise(sources)} -> ${g[0].respH} ${tp(g[0])} ${g[0].respP}`,
           firstTs: first,
           lastTs: last,
           attempts,
@@ -247,21 +393,21 @@ const localhostOnly: Rule = {
   id: 'localhost-only-port-exposed',
   description: 'a service that only the manager itself may use (process launcher 8447, server control 8765, RMI registry 1100, embedded database 2638) seen between two hosts on the wire',
   run(ctx) {
-    const hits = considered(ctx).filter((r) => {
-      const c = ctx.classes.get(r.uid);
-      return c?.candidates.some((s) => s.entry.sameHostOnly) && !isLoopback(r.origH) && !isLoopback(r.respH);
-    });
-    return grouped(hits, (r) => `${r.respH}|${r.respP}|${r.proto}`, (g) => {
+    const P = prep(ctx);
+    const cls = P.facts.cls;
+    const localOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
+    const hits = pick(ctx, P.sep, (i, r) => localOnly(cls[i]!.candidates) && !isLoopback(r.origH) && !isLoopback(r.respH));
+    return grouped(hits, (r) => r.respH, (r) => String(r.respP), (r) => r.proto, (g) => {
       const s = ctx.classes.get(g[0].uid)!.candidates.find((x) => x.entry.sameHostOnly)!;
       const ans = g.some(answered);
-      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
+      const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
       return {
         rule: 'localhost-only-port-exposed',
         severity: ans ? 'high' : 'medium',
         message: `${g[0].respH} ${ans ? 'answered' : 'was sent'} ${tp(g[0])} ${g[0].respP} (${svcText(s)}) from ${sources.join(', ')}, but only the manager itself may use it (vendor table row ${s.entry.seedRow})`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
-        flows: g.map((r) => r.uid),
+        flows: uids(g),
         hosts: [...sources, g[0].respH],
         remediation: `block ${tp(g[0])} ${g[0].respP} to ${g[0].respH} from other hosts`,
       };
@@ -276,8 +422,10 @@ const reversedDirection: Rule = {
   id: 'reversed-direction',
   description: 'a SEP service opened in the wrong direction (its listener side initiated, e.g. a manager connecting to a client on the client port)',
   run(ctx) {
-    const hits = considered(ctx).filter((r) => ctx.classes.get(r.uid)?.fit === 'reversed');
-    return grouped(hits, (r) => `${r.origH}|${r.respH}|${r.respP}`, (g) => {
+    const P = prep(ctx);
+    const cls = P.facts.cls;
+    const hits = pick(ctx, P.sep, (i) => cls[i]!.fit === 'reversed');
+    return grouped(hits, (r) => r.origH, (r) => r.respH, (r) => r.respP, (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
       return {
@@ -286,7 +434,7 @@ const reversedDirection: Rule = {
         message: `${r.origH} [${rolesText(ctx.hosts.get(r.origH))}] opened ${tp(r)} ${r.respP} to ${r.respH} [${rolesText(ctx.hosts.get(r.respH))}], but ${svcText(s)} is opened by ${s.entry.initiators.join('/')} towards ${s.entry.responder}`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
-        flows: g.map((x) => x.uid),
+        flows: uids(g),
         hosts: [r.origH, r.respH],
       };
     });
@@ -302,18 +450,22 @@ const wrongRole: Rule = {
   run(ctx) {
     const declaring = ctx.profile.roles.size > 0;
     const v = ctx.profile.sepVersion;
-    const hits = considered(ctx).filter((r) => {
-      const c = ctx.classes.get(r.uid);
-      if (!c?.service) return false;
-      if (c.candidates.some((s) => s.entry.sameHostOnly)) return false; // reported by localhost-only-port-exposed
-      if (v && !c.candidates.some((s) => versionInRange(v, s.entry.versions.from, s.entry.versions.until))) return false; // reported by version-inapplicable-port
+    const P = prep(ctx);
+    const cls = P.facts.cls;
+    const localOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
+    const noneInRange = perCandidates((c) => !!v && !c.some((s) => versionInRange(v, s.entry.versions.from, s.entry.versions.until)));
+    const hits = pick(ctx, P.sep, (i, r) => {
+      const c = cls[i]!;
+      if (!c.service) return false;
+      if (localOnly(c.candidates)) return false; // reported by localhost-only-port-exposed
+      if (noneInRange(c.candidates)) return false; // reported by version-inapplicable-port
       if (c.fit === 'wrong-role') return true;
       // an undeclared initiator reaching a declared responder on an administrative service
       const o = ctx.hosts.get(r.origH);
       const s = ctx.hosts.get(r.respH);
       return declaring && c.fit === 'expected' && RESTRICTED.has(c.service.entry.id) && !!o && o.declared.length === 0 && !!s && s.declared.includes(c.service.entry.responder);
     });
-    return grouped(hits, (r) => `${r.origH}|${r.respH}|${r.respP}`, (g) => {
+    return grouped(hits, (r) => r.origH, (r) => r.respH, (r) => r.respP, (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
       return {
@@ -322,7 +474,7 @@ const wrongRole: Rule = {
         message: `${r.origH} [${rolesText(ctx.hosts.get(r.origH))}] -> ${r.respH} [${rolesText(ctx.hosts.get(r.respH))}] on ${tp(r)} ${r.respP}: ${svcText(s)} runs from ${s.entry.initiators.join('/')} to ${s.entry.responder}`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
-        flows: g.map((x) => x.uid),
+        flows: uids(g),
         hosts: [r.origH, r.respH],
       };
     });
@@ -337,8 +489,9 @@ const roleContradiction: Rule = {
   description: "a declared host whose traffic says, with high confidence (answering two or more peers), that it has another role: a declared client that answers the manager's client port for others, an undeclared GUP, SQL Server or manager",
   run(ctx) {
     const out: Finding[] = [];
+    const P = prep(ctx);
     for (const h of ctx.hosts.values()) {
-      if (h.declared.length === 0 || isIgnored(ctx.profile, -1, h.address, h.address)) continue;
+      if (h.declared.length === 0 || P.ignored(-1, h.address, h.address)) continue;
       for (const i of h.inferred) {
         // one stray flow is not enough to contradict a declaration: the host must answer two or more peers
         if (!SERVER_ROLES.has(i.role) || h.declared.includes(i.role) || i.confidence !== 'high') continue;
@@ -365,25 +518,33 @@ const versionInapplicable: Rule = {
   run(ctx) {
     const v = ctx.profile.sepVersion;
     if (!v) return [];
-    const inRange = (s: Service) => versionInRange(v, s.entry.versions.from, s.entry.versions.until);
-    const hits = considered(ctx).filter((r) => {
-      const c = ctx.classes.get(r.uid);
-      if (!c || c.candidates.length === 0) return false;
+    const inRangeMemo = new Map<Service, boolean>();
+    const inRange = (s: Service) => {
+      let x = inRangeMemo.get(s);
+      if (x === undefined) inRangeMemo.set(s, (x = versionInRange(v, s.entry.versions.from, s.entry.versions.until)));
+      return x;
+    };
+    const noneInRange = perCandidates((c) => !c.some(inRange));
+    const allInRange = perCandidates((c) => c.every(inRange));
+    const P = prep(ctx);
+    const cls = P.facts.cls;
+    const hits = pick(ctx, P.sep, (i, r) => {
+      const c = cls[i]!;
       // when the roles pin the service down, judge that one; else flag only if no candidate applies
-      if (c.service && c.fit === 'expected' && ctx.hosts.get(r.origH)?.roles.length && ctx.hosts.get(r.respH)?.roles.length) return !inRange(c.service);
-      return !c.candidates.some(inRange);
+      if (c.service && c.fit === 'expected' && !allInRange(c.candidates) && ctx.hosts.get(r.origH)?.roles.length && ctx.hosts.get(r.respH)?.roles.length) return !inRange(c.service);
+      return noneInRange(c.candidates);
     });
-    return grouped(hits, (r) => `${r.respH}|${r.respP}|${r.proto}`, (g) => {
+    return grouped(hits, (r) => r.respH, (r) => String(r.respP), (r) => r.proto, (g) => {
       const c = ctx.classes.get(g[0].uid)!;
       const s = c.service && !inRange(c.service) ? c.service : c.candidates.find((x) => !inRange(x))!;
-      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
+      const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
       return {
         rule: 'version-inapplicable-port',
         severity: 'medium',
         message: `${sources.join(', ')} -> ${g[0].respH} on ${tp(g[0])} ${g[0].respP} (${svcText(s)}): the service exists in ${s.entry.versions.text}, but the site runs SEP ${ctx.profile.sepVersionText}`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
-        flows: g.map((r) => r.uid),
+        flows: uids(g),
         hosts: [...sources, g[0].respH],
       };
     });
@@ -396,20 +557,22 @@ const plaintext: Rule = {
   run(ctx) {
     if (ctx.profile.policy.clientTransport !== 'https') return [];
     // only flows that are client -> manager traffic (reversed or wrong-role flows are reported as such)
-    const hits = considered(ctx).filter((r) => {
-      const c = ctx.classes.get(r.uid);
-      return c?.service?.entry.id === 'client-http' && c.fit === 'expected';
+    const P = prep(ctx);
+    const cls = P.facts.cls;
+    const hits = pick(ctx, P.sep, (i) => {
+      const c = cls[i]!;
+      return c.service?.entry.id === 'client-http' && c.fit === 'expected';
     });
-    return grouped(hits, (r) => `${r.respH}|${r.respP}`, (g) => {
+    return grouped(hits, (r) => r.respH, (r) => String(r.respP), () => '', (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
-      const sources = uniq(g.map((r) => r.origH)).sort(compareAddresses);
+      const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
       return {
         rule: 'plaintext-where-https-required',
         severity: 'medium',
         message: `${sources.join(', ')} reached manager ${g[0].respH} over plain HTTP on TCP ${g[0].respP}, but the site policy requires HTTPS (client_transport: https)`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
-        flows: g.map((r) => r.uid),
+        flows: uids(g),
         hosts: [...sources, g[0].respH],
         remediation: `move clients to HTTPS (TCP ${ctx.services.byId('client-https')!.ports.join('/')}) and block TCP ${g[0].respP} to ${g[0].respH}`,
       };
@@ -425,15 +588,22 @@ const unlisted: Rule = {
       const h = ctx.hosts.get(a);
       return !!h && (h.declared.length > 0 || h.roles.includes('sepm'));
     };
-    const hits = considered(ctx).filter((r) => !ctx.classes.get(r.uid)?.candidates.length && (sepHost(r.respH) || sepHost(r.origH)));
+    const P = prep(ctx);
     // only flows whose direction was seen (a SYN) are judged by their responder port: a mid-stream flow's
     // "responder port" may be an ephemeral port
-    const asResponder = hits.filter((r) => sepHost(r.respH) && answered(r) && !r.initiatorInferred);
-    const asInitiator = hits.filter((r) => !asResponder.includes(r) && ctx.hosts.get(r.origH)?.declared.length && !r.initiatorInferred);
+    const asResponder: FlowRecord[] = [];
+    const asInitiator: FlowRecord[] = [];
+    for (const i of P.other) {
+      const r = ctx.records[i];
+      const respSep = sepHost(r.respH);
+      if (!respSep && !sepHost(r.origH)) continue;
+      if (respSep && P.facts.answered[i] === 1 && !r.initiatorInferred) asResponder.push(r);
+      else if (ctx.hosts.get(r.origH)?.declared.length && !r.initiatorInferred) asInitiator.push(r);
+    }
     const mk = (g: FlowRecord[], side: 'resp' | 'orig'): Finding => {
       const r = g[0];
       const host = side === 'resp' ? r.respH : r.origH;
-      const peers = uniq(g.map((x) => (side === 'resp' ? x.origH : x.respH))).sort(compareAddresses);
+      const peers = P.sortAddresses(uniq(g.map((x) => (side === 'resp' ? x.origH : x.respH))));
       const f: Finding = {
         rule: 'unlisted-port',
         severity: side === 'resp' ? 'medium' : 'low',
@@ -443,15 +613,15 @@ const unlisted: Rule = {
             : `${host} [${rolesText(ctx.hosts.get(host))}] opens ${tp(r)} ${r.respP} to ${peers.join(', ')}: the port is not in the SEP port table`,
         seedRow: null,
         service: null,
-        flows: g.map((x) => x.uid),
+        flows: uids(g),
         hosts: side === 'resp' ? [...peers, host] : [host, ...peers],
       };
       if (side === 'resp') f.remediation = `close or firewall ${tp(r)} ${r.respP} on ${host} unless the site needs it (then list it in policy.ignore.ports)`;
       return f;
     };
     return [
-      ...grouped(asResponder, (r) => `${r.respH}|${r.proto}|${r.respP}`, (g) => mk(g, 'resp')),
-      ...grouped(asInitiator, (r) => `${r.origH}|${r.proto}|${r.respP}`, (g) => mk(g, 'orig')),
+      ...grouped(asResponder, (r) => r.respH, (r) => r.proto, (r) => r.respP, (g) => mk(g, 'resp')),
+      ...grouped(asInitiator, (r) => r.origH, (r) => r.proto, (r) => r.respP, (g) => mk(g, 'orig')),
     ];
   },
 };
@@ -462,7 +632,7 @@ const expectedAbsent: Rule = {
   run(ctx) {
     return ctx.expectations
       .filter((e) => e.status === 'absent' || (e.status === 'inconclusive' && e.flows.length === 0))
-      .filter((e) => !isIgnored(ctx.profile, -1, e.host, e.host))
+      .filter((e) => !prep(ctx).ignored(-1, e.host, e.host))
       .map((e) => {
         const f: Finding = {
           rule: 'expected-flow-absent',
