@@ -12,6 +12,7 @@ import { FlowTable } from './flow/table.js';
 import { FragmentTable } from './flow/fragments.js';
 import { formatAddress } from './flow/address.js';
 import type { FlowRecord } from './flow/record.js';
+import { unpackRecords, type PackedFlows } from './flow/archive.js';
 import type { Classification } from './compliance/classify.js';
 import type { EvidenceQuality } from './compliance/evidence.js';
 import type { Expectation } from './compliance/expected.js';
@@ -264,6 +265,18 @@ export class Engine {
     return { files: this.files.slice(), counters, firstTs: this.firstTs, lastTs: this.lastTs, records, names: new Map(this.names) };
   }
 
+  /**
+   * Everything fed so far with the flows packed (PackedFlows: typed arrays, cheap to send from a worker thread;
+   * `unpackPartial` makes the PartialResult). Finalises every flow: the engine is spent afterwards.
+   */
+  packedPartial(): PackedPartial {
+    const flows = this.table.pack();
+    const counters = this.countersWithOrphans();
+    this.table = new FlowTable({ isServicePort: this.services.isServicePort });
+    this.frags = new FragmentTable(this.table);
+    return { files: this.files.slice(), counters, firstTs: this.firstTs, lastTs: this.lastTs, flows, names: new Map(this.names) };
+  }
+
   /** Builds records, hosts, classifications and findings from everything fed so far (pure w.r.t. the engine). */
   result(): AnalysisResult {
     return judgePartial(this.partial(), this.services, this.profile);
@@ -293,6 +306,17 @@ export interface PartialResult {
   records: FlowRecord[];
   /** host names from the inputs, address text → name */
   names: Map<string, string>;
+}
+
+/** A PartialResult whose flows are still packed (Engine.packedPartial). */
+export interface PackedPartial extends Omit<PartialResult, 'records'> {
+  flows: PackedFlows;
+}
+
+/** The PartialResult of a packed one (records made from the packed flows, in creation order). */
+export function unpackPartial(p: PackedPartial): PartialResult {
+  const { flows, ...rest } = p;
+  return { ...rest, records: unpackRecords(flows) };
 }
 
 /** Σ (ifDrop + osDrop) over all interface statistics of all inputs; null when none recorded a drop counter. */

@@ -67,6 +67,50 @@ function icmpOut(list: IcmpErrorEntry[] | undefined): NonNullable<FlowRecord['ic
   return list.map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, firstTs: e.firstTs }));
 }
 
+/** The columns of a FlowArchive, by name (each trimmed to the archive's length). */
+export type ArchiveColumns = Record<(typeof COLUMN_NAMES)[number], Int32Array | Uint16Array | Int16Array | Uint8Array | Float64Array | Uint32Array>;
+
+const COLUMN_NAMES = [
+  'index', 'origHost', 'respHost', 'historyId', 'origPort', 'respPort', 'vlanOuter', 'vlanInner', 'proto', 'ipVersion', 'connState',
+  'flags', 'basis', 'firstTs', 'lastSeenTs', 'duration', 'origPkts', 'respPkts', 'origIpBytes', 'respIpBytes', 'origFrameBytes',
+  'respFrameBytes', 'origBytes', 'respBytes', 'origSyns',
+] as const;
+
+/**
+ * Finalised flows as plain data that structured clone copies cheaply (typed arrays and two string lists): what a
+ * worker thread sends back (src/parallel/). `unpackRecords` makes the FlowRecords.
+ */
+export interface PackedFlows {
+  /** number of flows; every flow of the analysis, rows in any order (`columns.index` is the creation index) */
+  length: number;
+  columns: ArchiveColumns;
+  /** address text by host id */
+  hosts: string[];
+  /** history text by history id */
+  histories: string[];
+  /** ICMP errors by flow creation index */
+  icmp: [number, IcmpErrorEntry[]][];
+}
+
+/**
+ * The FlowRecords of packed flows, in creation order (uids `flowUid(index + 1)`).
+ * @throws Error when the creation indexes are not 0 … length − 1, each once
+ */
+export function unpackRecords(p: PackedFlows): FlowRecord[] {
+  const hosts = new HostTable();
+  hosts.text.push(...p.hosts);
+  const a = new FlowArchive(hosts, 1);
+  a.adopt(p);
+  const icmp = new Map(p.icmp);
+  const out = new Array<FlowRecord>(p.length);
+  for (let r = 0; r < p.length; r++) {
+    const i = a.index[r];
+    if (i < 0 || i >= p.length || out[i] !== undefined) throw new Error(`packed flows: creation index ${i} out of range or repeated`);
+    out[i] = a.record(r, icmp.get(i));
+  }
+  return out;
+}
+
 /** Growable columnar storage of finalised flows. Rows are appended in the order flows are finalised. */
 export class FlowArchive {
   length = 0;
@@ -146,6 +190,23 @@ export class FlowArchive {
     this.respBytes = g(this.respBytes, (n) => new Float64Array(n));
     this.origSyns = g(this.origSyns, (n) => new Uint32Array(n));
     this.cap = cap;
+  }
+
+  /** The archive as PackedFlows (copies of the columns, trimmed to its length). */
+  pack(icmp: ReadonlyMap<number, IcmpErrorEntry[]>): PackedFlows {
+    const columns = {} as ArchiveColumns;
+    const self = this as unknown as Record<string, ArchiveColumns[keyof ArchiveColumns]>;
+    for (const name of COLUMN_NAMES) columns[name] = self[name].slice(0, this.length);
+    return { length: this.length, columns, hosts: this.hosts.text.slice(), histories: this.histories.slice(), icmp: [...icmp] };
+  }
+
+  /** Takes over packed columns and history texts (this archive must be empty; its host table holds `p.hosts`). */
+  adopt(p: PackedFlows): void {
+    const self = this as unknown as Record<string, ArchiveColumns[keyof ArchiveColumns]>;
+    for (const name of COLUMN_NAMES) self[name] = p.columns[name];
+    this.histories.push(...p.histories);
+    this.length = p.length;
+    this.cap = p.length;
   }
 
   private historyIdOf(h: string): number {

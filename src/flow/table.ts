@@ -17,7 +17,7 @@
 import type { PacketView } from '../../dissectors/packet.js';
 import { Basis, EndpointState, FlowFlag, FlowState, Proto, type IcmpErrorEntry } from './flow.js';
 import { bothClosed, isTcpReuse, tcpSegment, udpDatagram } from './tcp-state.js';
-import { FlowArchive, HostTable } from './archive.js';
+import { FlowArchive, HostTable, type PackedFlows } from './archive.js';
 import type { FlowRecord } from './record.js';
 
 export { flowUid } from './archive.js';
@@ -174,6 +174,16 @@ export class FlowTable {
       out[i] = sc.record(0, this.icmp.get(i));
     }
     return out;
+  }
+
+  /**
+   * Finalises every live flow and returns all flows as PackedFlows (for a worker thread to send back). The
+   * table is spent afterwards: feed it no more packets.
+   */
+  pack(): PackedFlows {
+    const st = this.state;
+    for (let s = 0; s < st.highWater; s++) if (st.flags[s] & FlowFlag.InUse) this.finalise(s);
+    return this.archive.pack(this.icmp);
   }
 
   /**

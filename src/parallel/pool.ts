@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { PartialResult } from '../engine.js';
+import { unpackPartial, type PackedPartial, type PartialResult } from '../engine.js';
 import { mergePartials } from '../merge-results.js';
 import type { AnalyseTask } from './analyse-worker.js';
 
@@ -34,7 +34,7 @@ export function defaultJobs(): number {
  * @throws the first worker's error (e.g. a file that cannot be opened)
  */
 export async function analyseInParallel(files: readonly string[], site: string | null, jobs: number): Promise<PartialResult> {
-  const pool = new Piscina<AnalyseTask, PartialResult>({
+  const pool = new Piscina<AnalyseTask, PackedPartial>({
     filename: workerFile(),
     minThreads: 1,
     maxThreads: Math.max(1, Math.min(jobs, files.length)),
@@ -42,7 +42,7 @@ export async function analyseInParallel(files: readonly string[], site: string |
   });
   try {
     const parts = await Promise.all(files.map((file) => pool.run({ file, site })));
-    return mergePartials(parts);
+    return mergePartials(parts.map(unpackPartial));
   } finally {
     await pool.destroy();
   }
