@@ -24,9 +24,10 @@
  * line and the key, and suggests the valid values. Pure data once loaded; address matching by ipaddr.js.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import ipaddr from 'ipaddr.js';
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import type * as Yaml from 'yaml';
+import type * as Zod from 'zod';
 import { catalogue, ROLES, type Role } from '../../catalogue/index.js';
 import { parseSepVersion, type SepVersion } from './version.js';
 
@@ -131,11 +132,18 @@ function isAddressCidrOrName(s: string): boolean {
   return HOST_NAME_RE.test(s) && !/^[\d.]+$/.test(s);
 }
 
-const ADDRESS_HINT = 'not an IP address, CIDR or host name (e.g. 10.1.2.3, 10.1.2.0/24, 2001:db8::/32, sepm01.corp.example)';
-const addressEntry = z.string({ error: 'expected a string' }).refine(isAddressCidrOrName, { message: ADDRESS_HINT });
-const addressList = z.array(addressEntry).or(addressEntry.transform((s) => [s]));
+type YamlNode = Yaml.Node;
 
-const port = z.number({ error: 'expected a port number 1..65535' }).int().min(1).max(65535);
+const requireCjs = createRequire(import.meta.url);
+let libs: { yaml: typeof Yaml; z: typeof Zod.z } | null = null;
+
+/**
+ * The YAML parser and the schema library, loaded on first use (synchronously, through their CommonJS builds):
+ * a run without a site profile never pays their start-up time (~60 ms) and memory (~20 MB).
+ */
+function lib(): { yaml: typeof Yaml; z: typeof Zod.z } {
+  return (libs ??= { yaml: requireCjs('yaml') as typeof Yaml, z: (requireCjs('zod') as typeof Zod).z });
+}
 
 /** "5m", "90s", "1h", or a number of seconds. */
 function parseDuration(v: string | number): number | null {
@@ -146,7 +154,23 @@ function parseDuration(v: string | number): number | null {
   return n > 0 ? n : null;
 }
 
-const schema = z.strictObject({
+const ADDRESS_HINT = 'not an IP address, CIDR or host name (e.g. 10.1.2.3, 10.1.2.0/24, 2001:db8::/32, sepm01.corp.example)';
+
+let cachedSchema: ReturnType<typeof makeSchema> | null = null;
+
+/** The profile's zod schema (built once, on first use). */
+function profileSchema(): ReturnType<typeof makeSchema> {
+  return (cachedSchema ??= makeSchema());
+}
+
+function makeSchema() {
+  const { z } = lib();
+  const addressEntry = z.string({ error: 'expected a string' }).refine(isAddressCidrOrName, { message: ADDRESS_HINT });
+  const addressList = z.array(addressEntry).or(addressEntry.transform((s) => [s]));
+
+  const port = z.number({ error: 'expected a port number 1..65535' }).int().min(1).max(65535);
+
+  return z.strictObject({
   sep_version: z
     .union([z.string(), z.number()], { error: 'expected a version string such as "14.3 RU8"' })
     .transform((v) => String(v))
@@ -180,6 +204,7 @@ const schema = z.strictObject({
     })
     .optional(),
 });
+}
 
 function keyOf(path: readonly PropertyKey[]): string {
   let out = '';
@@ -220,6 +245,7 @@ function spec(t: string): AddressSpec {
  * @throws ProfileError
  */
 export function parseProfile(text: string, file: string): SiteProfile {
+  const { LineCounter, parseDocument } = lib().yaml;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -231,7 +257,7 @@ export function parseProfile(text: string, file: string): SiteProfile {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ProfileError(file, 1, '', 'a site profile is a mapping with keys sep_version, roles, ports, policy');
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = profileSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     let path = issue.path as PropertyKey[];
@@ -317,7 +343,8 @@ function validKeysAt(path: readonly PropertyKey[]): string[] {
   return [];
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: readonly PropertyKey[]): number {
+function lineOf(doc: ReturnType<typeof Yaml.parseDocument>, lc: Yaml.LineCounter, path: readonly PropertyKey[]): number {
+  const { isMap, isSeq } = lib().yaml;
   // walk as deep as the path exists; for a map key, point at the key itself
   let node: unknown = doc.contents;
   let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;

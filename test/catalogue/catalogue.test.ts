@@ -14,10 +14,10 @@ import {
   entryById,
   ROLES,
   SEED_ROWS,
-  validateCatalogue,
   type CatalogueEntry,
   type Role,
 } from '../../catalogue/index.js';
+import { validateCatalogue } from '../../catalogue/validate.js';
 import data from '../../catalogue/sep-ports.json' with { type: 'json' };
 import { describeShared, sharedDir } from '../helpers/shared.js';
 
@@ -307,5 +307,15 @@ describe('catalogue loader', () => {
   it('rejects localhostOnly without sameHostOnly', () => {
     const i = (data as { id: string }[]).findIndex((e) => e.id === 'process-launcher');
     expect(() => validateCatalogue(broken((c) => void ((c[i].sameHostOnly = false), (c[i].sameHostBasis = null))))).toThrow(/localhostOnly/);
+  });
+});
+
+describe('the build validates the catalogue (catalogue/check.ts, run by npm run build)', () => {
+  it('package.json runs the check after compiling, and the check passes on the shipped JSON', async () => {
+    const pkg = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toMatch(/tsc -p tsconfig\.json && node dist\/catalogue\/check\.js/);
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../dist/catalogue/check.js')], { encoding: 'utf8' });
+    expect(out).toBe(`catalogue: sep-ports.json valid (${catalogue.length} entries)\n`);
   });
 });
