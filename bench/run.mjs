@@ -2,7 +2,7 @@
 /**
  * sepflow throughput benchmark (`npm run bench`).
  *
- *   node bench/run.mjs [--packets N=1000000] [--runs K=3] [--keep] [--flows N=packets/20] [--hosts N=2000]
+ *   node bench/run.mjs [--packets N=2000000] [--runs K=3] [--keep] [--flows N=packets/20] [--hosts N=2000]
  *                      [--seed N=1] [--profile] [--no-results]
  *
  * 1. Builds with `npx tsc -p .` when the compiled generator or CLI is missing from dist/.
@@ -14,6 +14,9 @@
  *      node bin/sepflow.js analyse FILE --format json -o /dev/null    (exit 0, 1 = findings, 3 = damaged input: success)
  *      tshark -n -q -r FILE -z conv,tcp -z conv,udp                   (stdout to a file; its conversations are counted)
  *    under `/usr/bin/time -f '%e %M'` (peak RSS); wall time is taken with a monotonic clock around the spawn.
+ *    and, for the throughput on two cores, two more pcapng captures of N/2 packets each (seeds +1, +2: no flow
+ *    spans them) timed as `sepflow analyse A` (one file) and `sepflow analyse --jobs 2 A B` (two files, two
+ *    worker threads).
  * 4. Prints a table (median seconds, packets/s, MB/s, peak RSS, time relative to tshark) and writes it, with a
  *    machine description, between the markers of bench/RESULTS.md (the rest of that file is kept).
  * --profile: afterwards runs sepflow once more on the pcap under `node --cpu-prof` and prints the 10 functions
@@ -24,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,7 +74,7 @@ if (argv.help) {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n\/\*\*\n?/, '').replace(/^ \* ?/gm, '') + '\n');
   process.exit(0);
 }
-const PACKETS = intArg('packets', argv.packets, 1_000_000);
+const PACKETS = intArg('packets', argv.packets, 2_000_000);
 const RUNS = intArg('runs', argv.runs, 3);
 const FLOWS = intArg('flows', argv.flows, Math.max(1, Math.floor(PACKETS / 20)));
 const HOSTS = intArg('hosts', argv.hosts, 2000);
@@ -128,6 +131,24 @@ function capture(format) {
 const formats = ['pcap', 'pcapng'];
 const caps = Object.fromEntries(formats.map((f) => [f, capture(f)]));
 
+/** The two half-size pcapng captures of the two-core case (different seeds: no flow spans them). */
+function halfCapture(k) {
+  const packets = Math.max(1, Math.floor(PACKETS / 2));
+  const flows = Math.max(1, Math.floor(FLOWS / 2));
+  const seed = SEED + k;
+  const file = path.join(OUT, `synth-p${packets}-f${flows}-h${HOSTS}-s${seed}-g${genHash}.pcapng`);
+  const meta = `${file}.json`;
+  if (existsSync(file) && existsSync(meta)) {
+    const s = JSON.parse(readFileSync(meta, 'utf8'));
+    if (s.fileBytes === statSync(file).size) return s;
+  }
+  log(`generating ${path.relative(ROOT, file)} (${packets} packets, ${flows} flows, seed ${seed})`);
+  const s = generateCapture({ out: file, packets, flows, hosts: HOSTS, seed, format: 'pcapng' });
+  writeFileSync(meta, JSON.stringify(s, null, 2) + '\n');
+  return s;
+}
+const halves = [halfCapture(1), halfCapture(2)];
+
 // ---- measurement ---------------------------------------------------------------------------------
 
 const timeFile = path.join(OUT, `.time-${process.pid}`);
@@ -161,11 +182,15 @@ for (const f of formats) cases.push({ tool: 'cat', format: f, cmd: 'cat', args: 
 for (const f of formats) {
   cases.push({ tool: 'sepflow', format: f, cmd: process.execPath, args: [SEPFLOW, 'analyse', caps[f].file, '--format', 'json', '-o', '/dev/null'], ok: [0, 1, 3] });
 }
+// two cores: one half-size file alone, then both halves on two worker threads
+cases.push({ tool: 'sepflow', format: 'pcapng', label: '1 file (N/2)', half: 1, cmd: process.execPath, args: [SEPFLOW, 'analyse', halves[0].file, '--format', 'json', '-o', '/dev/null'], ok: [0, 1, 3] });
+cases.push({ tool: 'sepflow', format: 'pcapng', label: '2 files --jobs 2', half: 2, cmd: process.execPath, args: [SEPFLOW, 'analyse', '--jobs', '2', halves[0].file, halves[1].file, '--format', 'json', '-o', '/dev/null'], ok: [0, 1, 3] });
 if (hasTshark) {
   for (const f of formats) cases.push({ tool: 'tshark', format: f, cmd: 'tshark', args: ['-n', '-q', '-r', caps[f].file, '-z', 'conv,tcp', '-z', 'conv,udp'], ok: [0], tshark: true });
 }
 
 log('warm-up: reading each capture once, and one untimed sepflow run per format to check its flow count');
+for (const h of halves) measure('cat', [h.file]);
 for (const f of formats) {
   measure('cat', [caps[f].file]);
   const report = path.join(OUT, `sepflow-report.${f}.json`);
@@ -196,7 +221,7 @@ for (const c of cases) {
       break;
     }
     runs.push(r);
-    log(`${c.tool.padEnd(7)} ${c.format.padEnd(6)} run ${k + 1}/${RUNS}: ${r.seconds.toFixed(3)} s, peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB${c.ok.length > 1 ? `, exit ${r.status}` : ''}`);
+    log(`${c.tool.padEnd(7)} ${c.format.padEnd(6)}${c.label ? ` ${c.label}` : ''} run ${k + 1}/${RUNS}: ${r.seconds.toFixed(3)} s, peak RSS ${(r.rssKiB / 1024).toFixed(0)} MiB${c.ok.length > 1 ? `, exit ${r.status}` : ''}`);
     if (c.tshark && k === 0) {
       const text = readFileSync(stdoutPath, 'utf8');
       const conv = text.split('\n').filter((l) => l.includes('<->')).length;
@@ -211,6 +236,8 @@ for (const c of cases) {
   results.push({
     tool: c.tool,
     format: c.format,
+    label: c.label ?? '',
+    half: c.half ?? 0,
     command: [c.cmd === process.execPath ? 'node' : c.cmd, ...c.args.map((a) => (a.startsWith(ROOT + path.sep) ? path.relative(ROOT, a) : a))].join(' ') + (c.tool === 'cat' ? ' > /dev/null' : ''),
     runs: runs.map(({ seconds, timeSeconds, rssKiB, status }) => ({ seconds, timeSeconds, rssKiB, status })),
     medianSeconds: median,
@@ -228,13 +255,20 @@ function fmtNum(n, digits = 0) {
 }
 
 const header = ['tool', 'format', 'median s', 'packets/s', 'MB/s', 'peak RSS MiB', 'time vs tshark'];
+/** packets and bytes an entry read */
+function inputOf(r) {
+  if (r.half === 1) return { packets: halves[0].packets, fileBytes: halves[0].fileBytes };
+  if (r.half === 2) return { packets: halves[0].packets + halves[1].packets, fileBytes: halves[0].fileBytes + halves[1].fileBytes };
+  return caps[r.format];
+}
 const rows = results.map((r) => {
-  const cap = caps[r.format];
-  const ts = results.find((x) => x.tool === 'tshark' && x.format === r.format);
-  if (r.failed) return [r.tool, r.format, `failed: ${r.failed.slice(0, 60)}`, '', '', fmtNum(r.peakRssKiB / 1024), ''];
+  const cap = inputOf(r);
+  const ts = r.half ? undefined : results.find((x) => x.tool === 'tshark' && x.format === r.format);
+  const format = r.label ? `${r.format}, ${r.label}` : r.format;
+  if (r.failed) return [r.tool, format, `failed: ${r.failed.slice(0, 60)}`, '', '', fmtNum(r.peakRssKiB / 1024), ''];
   return [
     r.tool,
-    r.format,
+    format,
     fmtNum(r.medianSeconds, r.medianSeconds < 1 ? 3 : 2),
     fmtNum(cap.packets / r.medianSeconds),
     fmtNum(cap.fileBytes / 1e6 / r.medianSeconds, 1),
@@ -242,6 +276,45 @@ const rows = results.map((r) => {
     ts && !ts.failed ? `${fmtNum(r.medianSeconds / ts.medianSeconds, 2)}×` : 'n/a',
   ];
 });
+
+// ---- the goals of issue 6, from the measurements above ------------------------------------------
+
+const find = (tool, format, half = 0) => results.find((x) => x.tool === tool && x.format === format && x.half === half && !x.failed);
+/** bytes per live / archived flow, measured from the flow table's arrays */
+function flowBytes() {
+  const code = `import('${pathToFileURL(path.join(ROOT, 'dist/src/flow/table.js')).href}').then((m) => { const t = new m.FlowTable({ isServicePort: () => false }); console.log(JSON.stringify(t.bytesPerFlow())); })`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return null;
+  }
+}
+const goals = [];
+{
+  const sp = find('sepflow', 'pcap');
+  const sn = find('sepflow', 'pcapng');
+  const tp = find('tshark', 'pcap');
+  const tn = find('tshark', 'pcapng');
+  const cn = find('cat', 'pcapng');
+  const one = find('sepflow', 'pcapng', 1);
+  const two = find('sepflow', 'pcapng', 2);
+  const yes = (ok) => (ok ? 'yes' : 'no');
+  if (sn && tn) goals.push(['pcapng ≥ 20× faster than tshark', `${fmtNum(tn.medianSeconds / sn.medianSeconds, 1)}×`, yes(tn.medianSeconds / sn.medianSeconds >= 20)]);
+  if (sn && cn) goals.push(['pcapng within 5× of a plain read (cat)', `${fmtNum(sn.medianSeconds / cn.medianSeconds, 1)}×`, yes(sn.medianSeconds / cn.medianSeconds <= 5)]);
+  if (sp && tp) goals.push(['classic pcap ≥ 5× faster than tshark', `${fmtNum(tp.medianSeconds / sp.medianSeconds, 1)}×`, yes(tp.medianSeconds / sp.medianSeconds >= 5)]);
+  if (sp && sn) {
+    const rss = Math.max(sp.peakRssKiB, sn.peakRssKiB) / 1024;
+    goals.push([`peak RSS ≤ 150 MB on the ${fmtNum(PACKETS)}-packet file`, `${fmtNum((Math.max(sp.peakRssKiB, sn.peakRssKiB) * 1024) / 1e6)} MB (${fmtNum(rss)} MiB)`, yes((Math.max(sp.peakRssKiB, sn.peakRssKiB) * 1024) / 1e6 <= 150)]);
+  }
+  const fb = flowBytes();
+  if (fb) goals.push(['flow-state bytes per flow ≤ 300', `${fmtNum(fb.live)} live, ${fmtNum(fb.archived)} finalised`, yes(fb.live <= 300 && fb.archived <= 300)]);
+  if (one && two) {
+    const ratio = (inputOf(two).packets / two.medianSeconds) / (inputOf(one).packets / one.medianSeconds);
+    goals.push(['two files on two cores ≥ 1.6× the throughput of one', `${fmtNum(ratio, 2)}×`, yes(ratio >= 1.6)]);
+  }
+}
+const goalHeader = ['goal', 'measured', 'met'];
 
 function textTable(h, rs) {
   const w = h.map((x, i) => Math.max(x.length, ...rs.map((r) => String(r[i]).length)));
@@ -254,6 +327,7 @@ function mdTable(h, rs) {
 }
 
 process.stdout.write('\n' + textTable(header, rows) + '\n');
+process.stdout.write('\n' + textTable(goalHeader, goals) + '\n');
 
 function cpuModel() {
   try {
@@ -299,11 +373,15 @@ const section = [
   '',
   mdTable(header, rows),
   '',
+  '**Goals of issue 6** (from the rows above; bytes per flow from the flow table\'s arrays)',
+  '',
+  mdTable(goalHeader, goals),
+  '',
   'Commands (FILE = the capture):',
   '',
   ...results
-    .filter((r, i, a) => a.findIndex((x) => x.tool === r.tool) === i)
-    .map((r) => `- ${r.tool}: \`${r.command.replace(/bench\/out\/\S+/, 'FILE')}\``),
+    .filter((r, i, a) => a.findIndex((x) => x.tool === r.tool && x.half === r.half) === i)
+    .map((r) => `- ${r.tool}${r.label ? ` (${r.label})` : ''}: \`${r.command.replace(/bench\/out\/\S+ bench\/out\/\S+/, 'A B').replace(/bench\/out\/\S+/, r.half ? 'A' : 'FILE')}\``),
   END,
 ].join('\n');
 
@@ -357,9 +435,9 @@ if (argv.profile) {
 }
 
 if (!argv.keep) {
-  for (const f of formats) {
-    rmSync(caps[f].file, { force: true });
-    rmSync(`${caps[f].file}.json`, { force: true });
+  for (const c of [...formats.map((f) => caps[f]), ...halves]) {
+    rmSync(c.file, { force: true });
+    rmSync(`${c.file}.json`, { force: true });
   }
   log('captures deleted (use --keep to keep them in bench/out/)');
 }
