@@ -52,7 +52,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { CaptureOpenError, type Frame, type FrameSource, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
-import { ReaderSource } from './reader-source.js';
+import { copyFrame, isIoError, ReaderSource } from './reader-source.js';
 
 /**
  * The classic pcap magics as the first 4 bytes read big-endian: µs BE, µs LE, ns BE, ns LE, and the
@@ -237,9 +237,43 @@ class PcapSource extends ReaderSource {
     super(path, reader);
   }
 
-  /** Builds a frame from pcap-parser's packet; `offset` is the record's file offset. */
-  private toFrame(pkt: PcapParserPacket, offset: number): Frame {
+  /** the one Frame `pump` delivers every packet in */
+  private readonly frame: Frame = {
+    tsSec: 0,
+    tsNsec: 0,
+    linkType: 0,
+    caplen: 0,
+    origLen: 0,
+    data: new Uint8Array(0),
+    index: 0,
+    interfaceId: 0,
+    fcsLen: 0,
+    comment: undefined,
+  };
+  /** pcap-parser's packets of the current batch (slots reused from batch to batch; `count` are valid) */
+  private readonly pkts: PcapParserPacket[] = [];
+  /** file offset of each record of the current batch */
+  private readonly offsets: number[] = [];
+  /** version 2.3 only: whether each record of the current batch had its lengths swapped back */
+  private readonly swapped: boolean[] = [];
+  /** packets pcap-parser emitted into the current batch */
+  private count = 0;
+  private parser: PcapParserInstance | null = null;
+  private readonly feed = new ParserFeed();
+  private parserError: Error | null = null;
+
+  /**
+   * Fills `f` from packet `i` of the current batch (pcap-parser's packet; its record at `offsets[i]`),
+   * counting the record's anomalies (here, as the frame is delivered, so that the first of each kind is the
+   * first in file order however the file was cut into chunks). Sets every field but `index`.
+   */
+  private toFrame(i: number, f: Frame): void {
+    const pkt = this.pkts[i];
+    const offset = this.offsets[i];
     const h = pkt.header;
+    if (this.hdr.lengthOrder === LengthOrder.Maybe && this.swapped[i]) {
+      this.anomaly('pcap_record_lengths_swapped', offset + 8, 'A version 2.3 record has caplen > len: read as the pre-2.3 layout (lengths swapped), as libpcap does.');
+    }
     const unit = this.hdr.nano ? 1e9 : 1e6;
     let sec = h.timestampSeconds;
     let frac = h.timestampMicroseconds; // the fraction field: ns in nanosecond files
@@ -276,148 +310,206 @@ class PcapSource extends ReaderSource {
         }
       }
     }
-    return {
-      tsSec: sec,
-      tsNsec: this.hdr.nano ? frac : frac * 1000,
-      linkType: this.hdr.linkType,
-      caplen,
-      origLen,
-      data,
-      index: 0,
-      interfaceId: 0,
-      fcsLen,
-      comment: undefined,
-    };
+    f.tsSec = sec;
+    f.tsNsec = this.hdr.nano ? frac : frac * 1000;
+    f.linkType = this.hdr.linkType;
+    f.caplen = caplen;
+    f.origLen = origLen;
+    f.data = data;
+    f.interfaceId = 0;
+    f.fcsLen = fcsLen;
+    f.comment = undefined;
   }
 
   private fault(code: string, offset: number, message: string): void {
     this.stats.fault = { code, offset, message };
   }
 
-  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
+  /** Sets pcap-parser up on our feed and gives it the (normalised) file header; once, before `batch`. */
+  private startParser(): void {
+    const parser = pcapParser.parse(this.feed);
+    this.parser = parser;
+    parser.on('packet', (pkt) => {
+      this.pkts[this.count++] = pkt;
+    });
+    // pcap-parser throws (crashing the process) when nobody listens for 'error'.
+    parser.on('error', (e) => {
+      this.parserError = e;
+    });
+    this.feed.emit('data', this.hdr.forParser);
+  }
+
+  /** Detaches pcap-parser; safe to call more than once. */
+  private stopParser(): void {
+    this.parser?.removeAllListeners();
+    this.feed.removeAllListeners();
+    this.parser = null;
+  }
+
+  /**
+   * The reader's one loop step, shared by iteration and `pump`: walks the whole, sane records already in the
+   * buffer and has pcap-parser parse them (synchronously) into packets `0 .. count-1` of the batch, then
+   * consumes them from the reader. Their data are views into the read buffer, valid until the next `ensure`.
+   * @returns n > 0: a batch of n packets is ready (`toFrame`); n < 0: -n unread bytes must be made available
+   *   (`ChunkReader.ensure`) before calling again; 0: the end (EOF, or a fault recorded in `stats.fault`)
+   */
+  private batch(): number {
     const r = this.reader;
+    if (this.parserError !== null) {
+      this.fault('pcap_parser_error', r.offset, `pcap-parser failed: ${this.parserError.message}`);
+      return 0;
+    }
     const be = this.hdr.bigEndian;
     const maxCaplen = this.hdr.maxCaplen;
     const hdrLen = this.hdr.recordHeaderLength;
     const order = this.hdr.lengthOrder;
     const rewrite = hdrLen !== PCAP_RECORD_HEADER_LENGTH || order !== LengthOrder.Normal;
-    const feed = new ParserFeed();
-    const offsets: number[] = [];
-    let batch: Frame[] = [];
-    let parserError: Error | null = null;
-    const parser = pcapParser.parse(feed);
-    parser.on('packet', (pkt) => {
-      batch.push(this.toFrame(pkt, offsets[batch.length]));
-    });
-    // pcap-parser throws (crashing the process) when nobody listens for 'error'.
-    parser.on('error', (e) => {
-      parserError = e;
-    });
-    try {
-      feed.emit('data', this.hdr.forParser);
-      for (;;) {
-        if (parserError !== null) {
-          this.fault('pcap_parser_error', r.offset, `pcap-parser failed: ${(parserError as Error).message}`);
-          return;
-        }
-        // Walk whole, sane records already in the buffer. Records of the modified format or with
-        // swapped lengths are rewritten in place into the standard 16-byte layout (at `w`) for pcap-parser.
-        const b = r.buf;
-        const start = r.pos;
-        const end = r.end;
-        let q = start;
-        let w = start;
-        let need = hdrLen;
-        let bogus = -1;
-        while (end - q >= hdrLen) {
-          let caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
-          let len = be ? b.readUInt32BE(q + 12) : b.readUInt32LE(q + 12);
-          let swap = false;
-          if (order === LengthOrder.Swapped || (order === LengthOrder.Maybe && caplen > len)) {
-            const t = caplen;
-            caplen = len;
-            len = t;
-            swap = true;
-          }
-          if (caplen > maxCaplen) {
-            bogus = caplen;
-            break;
-          }
-          if (end - q < hdrLen + caplen) {
-            need = hdrLen + caplen;
-            break;
-          }
-          offsets.push(r.offset + (q - start));
-          if (swap && order === LengthOrder.Maybe) {
-            this.anomaly('pcap_record_lengths_swapped', r.offset + (q - start) + 8, 'A version 2.3 record has caplen > len: read as the pre-2.3 layout (lengths swapped), as libpcap does.');
-          }
-          if (rewrite) {
-            if (w !== q) b.copyWithin(w, q, q + 8);
-            if (be) {
-              b.writeUInt32BE(caplen, w + 8);
-              b.writeUInt32BE(len, w + 12);
-            } else {
-              b.writeUInt32LE(caplen, w + 8);
-              b.writeUInt32LE(len, w + 12);
-            }
-            if (w + PCAP_RECORD_HEADER_LENGTH !== q + hdrLen) b.copyWithin(w + PCAP_RECORD_HEADER_LENGTH, q + hdrLen, q + hdrLen + caplen);
-          }
-          q += hdrLen + caplen;
-          w += PCAP_RECORD_HEADER_LENGTH + caplen;
-        }
-        if (q > start) {
-          const expected = offsets.length;
-          batch = [];
-          // We hand pcap-parser whole records only, so what it keeps between calls is always an empty tail of
-          // the previous batch; dropping it makes pcap-parser take our bytes as they are instead of copying
-          // them into a new Buffer per batch (frames are views into the reader's buffer, valid until the
-          // consumer asks for the next batch, as the Frame contract allows)
-          (parser as unknown as { buffer: Buffer | null }).buffer = null;
-          feed.emit('data', b.subarray(start, rewrite ? w : q));
-          offsets.length = 0;
-          if (batch.length !== expected) {
-            this.fault('pcap_parser_desync', r.offset, `pcap-parser returned ${batch.length} of ${expected} records.`);
-            return;
-          }
-          r.skip(q - start);
-          const ready = batch;
-          batch = [];
-          for (const f of ready) {
-            f.index = ++this.stats.frames;
-            this.stats.bytesRead = r.offset;
-            yield f;
-          }
-          this.stats.bytesRead = r.offset;
-          continue;
-        }
-        if (bogus >= 0) {
-          this.fault(
-            'pcap_record_length_bogus',
-            r.offset,
-            `Record captured length ${bogus} exceeds the maximum of ${maxCaplen} bytes; the rest of the file is not read.`,
-          );
-          return;
-        }
-        if (!(await r.ensure(need))) {
-          if (this.closed || r.available === 0) return;
-          this.fault(
-            'pcap_record_truncated',
-            r.offset,
-            r.available < hdrLen
-              ? `The file ends inside a record header (${r.available} of ${hdrLen} bytes).`
-              : `The file ends inside a record (${r.available} of ${need} bytes).`,
-          );
-          return;
-        }
+    const offsets = this.offsets;
+    // Walk whole, sane records already in the buffer. Records of the modified format or with
+    // swapped lengths are rewritten in place into the standard 16-byte layout (at `w`) for pcap-parser.
+    const b = r.buf;
+    const start = r.pos;
+    const end = r.end;
+    const base = r.offset - start;
+    let q = start;
+    let w = start;
+    let need = hdrLen;
+    let bogus = -1;
+    let k = 0;
+    while (end - q >= hdrLen) {
+      let caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
+      let len = be ? b.readUInt32BE(q + 12) : b.readUInt32LE(q + 12);
+      let swap = false;
+      if (order === LengthOrder.Swapped || (order === LengthOrder.Maybe && caplen > len)) {
+        const t = caplen;
+        caplen = len;
+        len = t;
+        swap = true;
       }
+      if (caplen > maxCaplen) {
+        bogus = caplen;
+        break;
+      }
+      if (end - q < hdrLen + caplen) {
+        need = hdrLen + caplen;
+        break;
+      }
+      if (order === LengthOrder.Maybe) this.swapped[k] = swap;
+      offsets[k++] = base + q;
+      if (rewrite) {
+        if (w !== q) b.copyWithin(w, q, q + 8);
+        if (be) {
+          b.writeUInt32BE(caplen, w + 8);
+          b.writeUInt32BE(len, w + 12);
+        } else {
+          b.writeUInt32LE(caplen, w + 8);
+          b.writeUInt32LE(len, w + 12);
+        }
+        if (w + PCAP_RECORD_HEADER_LENGTH !== q + hdrLen) b.copyWithin(w + PCAP_RECORD_HEADER_LENGTH, q + hdrLen, q + hdrLen + caplen);
+      }
+      q += hdrLen + caplen;
+      w += PCAP_RECORD_HEADER_LENGTH + caplen;
+    }
+    if (q > start) {
+      this.count = 0;
+      // We hand pcap-parser whole records only, so what it keeps between calls is always an empty tail of
+      // the previous batch; dropping it makes pcap-parser take our bytes as they are instead of copying
+      // them into a new Buffer per batch (frames are views into the reader's buffer, valid until the
+      // consumer asks for the next batch, as the Frame contract allows)
+      (this.parser as unknown as { buffer: Buffer | null }).buffer = null;
+      this.feed.emit('data', b.subarray(start, rewrite ? w : q));
+      if (this.count !== k) {
+        this.fault('pcap_parser_desync', r.offset, `pcap-parser returned ${this.count} of ${k} records.`);
+        return 0;
+      }
+      r.skip(q - start);
+      return k;
+    }
+    if (bogus >= 0) {
+      this.fault(
+        'pcap_record_length_bogus',
+        r.offset,
+        `Record captured length ${bogus} exceeds the maximum of ${maxCaplen} bytes; the rest of the file is not read.`,
+      );
+      return 0;
+    }
+    if (!r.eof) return -need;
+    // the input ended before `need` bytes: a cut record (or the clean end when nothing is left)
+    if (this.closed || r.available === 0) return 0;
+    this.fault(
+      'pcap_record_truncated',
+      r.offset,
+      r.available < hdrLen
+        ? `The file ends inside a record header (${r.available} of ${hdrLen} bytes).`
+        : `The file ends inside a record (${r.available} of ${need} bytes).`,
+    );
+    return 0;
+  }
+
+  /**
+   * Makes `need` unread bytes available (or reaches the end of the input).
+   * @returns false when reading must stop: an I/O error, recorded as fault `file_read_error` (unless closed)
+   * @throws anything that is not an I/O error (a bug)
+   */
+  private async refill(need: number): Promise<boolean> {
+    const r = this.reader;
+    try {
+      await r.ensure(need);
+      return true;
     } catch (err) {
       // I/O errors end the reading like damage does; anything else is a bug and propagates.
-      if (typeof (err as NodeJS.ErrnoException | null)?.code !== 'string') throw err;
-      if (this.closed) return;
-      this.fault('file_read_error', r.offset, `Reading stopped: ${err instanceof Error ? err.message : String(err)}.`);
+      if (!isIoError(err)) throw err;
+      if (!this.closed) this.fault('file_read_error', r.offset, `Reading stopped: ${err instanceof Error ? err.message : String(err)}.`);
+      return false;
+    }
+  }
+
+  protected async run(onFrame: (frame: Frame) => void): Promise<void> {
+    const frame = this.frame;
+    const stats = this.stats;
+    const r = this.reader;
+    try {
+      this.startParser();
+      for (;;) {
+        const n = this.batch();
+        if (n > 0) {
+          for (let i = 0; i < n; i++) {
+            this.toFrame(i, frame);
+            frame.index = ++stats.frames;
+            stats.bytesRead = r.offset;
+            onFrame(frame);
+          }
+          continue;
+        }
+        if (n === 0 || !(await this.refill(-n))) return;
+      }
     } finally {
-      parser.removeAllListeners();
-      feed.removeAllListeners();
+      this.stopParser();
+      await this.close();
+    }
+  }
+
+  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
+    const frame = this.frame;
+    const stats = this.stats;
+    const r = this.reader;
+    try {
+      this.startParser();
+      for (;;) {
+        const n = this.batch();
+        if (n > 0) {
+          for (let i = 0; i < n; i++) {
+            this.toFrame(i, frame);
+            frame.index = ++stats.frames;
+            stats.bytesRead = r.offset;
+            yield copyFrame(frame);
+          }
+          continue;
+        }
+        if (n === 0 || !(await this.refill(-n))) return;
+      }
+    } finally {
+      this.stopParser();
       await this.close();
     }
   }

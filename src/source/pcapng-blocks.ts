@@ -260,18 +260,21 @@ export interface TsOut {
 /**
  * Converts a 64-bit timestamp (`hi`:`lo`, units of the interface's resolution) into whole seconds
  * and nanoseconds (truncated, 0 ≤ nsec < 1e9), adding `if_tsoffset`. Exact for every input whose
- * seconds fit in 2^53: decimal resolutions up to 1 ns use number math (long division in 16-bit digits
- * above 2^53 units), others BigInt.
+ * seconds fit in 2^53: decimal resolutions up to 1 ns use number math (one division below 2^53 units,
+ * long division in 16-bit digits above), others BigInt.
  */
 export function convertTs(iface: Iface, hi: number, lo: number, out: TsOut): void {
   const mul = iface.fastMul;
   if (mul > 0) {
     const units = iface.unitsPerSecond;
     if (hi < 0x200000) {
+      // t < 2^53: floor(t / units) is exact (the rounded quotient could only reach the next integer if
+      // 1/units ≤ (t/units)·2^-53, i.e. t ≥ 2^53) and so is q × units ≤ t: a division instead of the slower
+      // floating-point modulo
       const t = hi * 4294967296 + lo;
-      const rem = t % units;
-      out.sec = (t - rem) / units + iface.offsetSec;
-      out.nsec = rem * mul;
+      const q = Math.floor(t / units);
+      out.sec = q + iface.offsetSec;
+      out.nsec = (t - q * units) * mul;
       return;
     }
     // t ≥ 2^53: long division by `units` (≤ 1e9) over four 16-bit digits; every step stays < 2^46.

@@ -35,7 +35,7 @@
  */
 import { CaptureOpenError, type Frame, type FrameSource, type InterfaceStatistics, type SourceStats } from './frame.js';
 import type { ChunkReader } from './open.js';
-import { ReaderSource } from './reader-source.js';
+import { copyFrame, isIoError, ReaderSource } from './reader-source.js';
 import {
   BT_EPB,
   BT_IDB,
@@ -145,6 +145,19 @@ class PcapngSource extends ReaderSource {
   /** interfaces of the current section, by id */
   private ifaces: Iface[] = [];
   private readonly ts: TsOut = { sec: 0, nsec: 0 };
+  /** the one Frame every packet is delivered in (see `step`) */
+  private readonly frame: Frame = {
+    tsSec: 0,
+    tsNsec: 0,
+    linkType: 0,
+    caplen: 0,
+    origLen: 0,
+    data: new Uint8Array(0),
+    index: 0,
+    interfaceId: 0,
+    fcsLen: 0,
+    comment: undefined,
+  };
   /** true inside a later section whose SHB version is unsupported (its blocks are skipped) */
   private skipSection = false;
 
@@ -203,180 +216,234 @@ class PcapngSource extends ReaderSource {
     this.stats.fault = { code: p.code, offset: p.offset, message: p.message };
   }
 
-  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
+  /**
+   * Makes `need` unread bytes available (or reaches the end of the input).
+   * @returns false when reading must stop: an I/O error, recorded as fault `file_read_error` (unless closed)
+   * @throws anything that is not an I/O error (a bug)
+   */
+  private async refill(need: number): Promise<boolean> {
     const r = this.reader;
     try {
-      for (;;) {
-        // Block header: type + length (+ byte-order magic for an SHB).
-        if (r.available < 12 && !(await r.ensure(12)) && r.available < 8) {
-          if (!this.closed && r.available > 0) {
-            this.fault({ code: 'pcapng_block_truncated', offset: r.offset, message: `The input ends inside a block header (${r.available} bytes).` });
-          }
-          return;
-        }
-        let dv = r.view;
-        let p = r.pos;
-        const at = r.offset;
-        const type = dv.getUint32(p, this.le);
-        if (type === BT_SHB) {
-          if (r.available < 12) {
-            this.fault({ code: 'pcapng_block_truncated', offset: at, message: `The input ends inside a Section Header Block (${r.available} bytes).` });
-            return;
-          }
-          const le = shbByteOrder(dv, p);
-          if (le === null) {
-            this.fault({ code: 'pcapng_byte_order_invalid', offset: at + 8, message: 'A Section Header Block has no valid byte-order magic.' });
-            return;
-          }
-          this.le = le;
-        }
-        const le = this.le;
-        const len = dv.getUint32(p + 4, le);
-        if (len < MIN_BLOCK_LENGTH || len % 4 !== 0 || len > MAX_BLOCK_LENGTH) {
-          this.fault({ code: 'pcapng_block_length_invalid', offset: at, message: `Block of type 0x${type.toString(16)} has invalid length ${len}.` });
-          return;
-        }
-        const size = r.size;
-        if ((size !== null && at + len > size) || (r.available < len && !(await r.ensure(len)))) {
-          if (this.closed) return;
-          this.fault({
-            code: 'pcapng_block_truncated',
-            offset: at,
-            message: `Block of type 0x${type.toString(16)} and length ${len} runs past the end of the input (${size ?? r.offset + r.available} bytes).`,
-          });
-          return;
-        }
-        dv = r.view;
-        p = r.pos;
-        const base = r.offset - p;
-        let frame: Frame | null = null;
-        let problem: BlockProblem | null = null;
-        switch (this.skipSection && type !== BT_SHB ? -1 : type) {
-          case -1: // inside a section of an unsupported version: only the block framing is checked
-            break;
-          case BT_SHB: {
-            this.ifaces = [];
-            this.section++;
-            const version = len >= MIN_SHB_LENGTH ? shbVersionProblem(dv, p, le, base) : null;
-            this.skipSection = version !== null;
-            if (version) this.anomaly(version.code, version.offset, `${version.message} The section is skipped.`);
-            else problem = checkShb(dv, p, len, le, base);
-            break;
-          }
-          case BT_IDB: {
-            const res = parseIdb(dv, p, len, le, base);
-            if ('code' in res) problem = res;
-            else {
-              this.ifaces.push(res.iface);
-              for (const [kind, off, msg] of res.anomalies) this.anomaly(kind, off, msg);
-            }
-            break;
-          }
-          case BT_EPB:
-          case BT_PB: {
-            const min = type === BT_EPB ? MIN_EPB_LENGTH : MIN_PB_LENGTH;
-            if (len < min) {
-              problem = tooShort(type === BT_EPB ? 'Enhanced Packet' : 'Packet', min, len, at);
-              break;
-            }
-            const ifid = type === BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
-            const caplen = dv.getUint32(p + 20, le);
-            if (caplen > len - min) {
-              problem = {
-                code: 'pcapng_record_length_bogus',
-                offset: at + 20,
-                message: `Captured length ${caplen} runs past the block body (${len - min} bytes available).`,
-              };
-              break;
-            }
-            this.comment = undefined;
-            this.commentDv = dv;
-            problem = walkOptions(dv, p + 28 + pad4(caplen), p + len - 4, le, base, this.onPacketOption);
-            if (problem) break;
-            const iface = this.ifaces[ifid];
-            if (iface === undefined) {
-              this.anomaly('pcapng_interface_undefined', at + 8, `Packet names interface ${ifid}, but its section defines ${this.ifaces.length}; packet skipped.`);
-              break;
-            }
-            convertTs(iface, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), this.ts);
-            frame = {
-              tsSec: this.ts.sec,
-              tsNsec: this.ts.nsec,
-              linkType: iface.linkType,
-              caplen,
-              origLen: dv.getUint32(p + 24, le),
-              data: r.buf.subarray(p + 28, p + 28 + caplen),
-              index: 0,
-              interfaceId: ifid,
-              fcsLen: 0,
-              comment: this.comment,
-            };
-            break;
-          }
-          case BT_SPB: {
-            if (len < MIN_SPB_LENGTH) {
-              problem = tooShort('Simple Packet', MIN_SPB_LENGTH, len, at);
-              break;
-            }
-            const iface = this.ifaces[0];
-            if (iface === undefined) {
-              this.anomaly('pcapng_interface_undefined', at, 'Simple Packet Block before any Interface Description Block in its section; packet skipped.');
-              break;
-            }
-            const origLen = dv.getUint32(p + 8, le);
-            let caplen = Math.min(len - MIN_SPB_LENGTH, origLen);
-            if (iface.snaplen > 0 && caplen > iface.snaplen) caplen = iface.snaplen;
-            this.anomaly('pcapng_spb_timestamp_absent', at, 'Simple Packet Blocks carry no timestamp; their frames have time 0.');
-            frame = {
-              tsSec: 0,
-              tsNsec: 0,
-              linkType: iface.linkType,
-              caplen,
-              origLen,
-              data: r.buf.subarray(p + 12, p + 12 + caplen),
-              index: 0,
-              interfaceId: 0,
-              fcsLen: 0,
-              comment: undefined,
-            };
-            break;
-          }
-          case BT_NRB: {
-            const found: Array<[string, number, string]> = [];
-            problem = parseNrb(dv, p, len, le, base, this.stats.names!, found);
-            for (const [kind, off, msg] of found) this.anomaly(kind, off, msg);
-            break;
-          }
-          case BT_ISB: {
-            const res = parseIsb(dv, p, len, le, base);
-            if ('code' in res) problem = res;
-            else this.interfaceStatistics(res, at);
-            break;
-          }
-          default:
-            if (!SKIPPED_BLOCK_TYPES.has(type)) {
-              this.anomaly('pcapng_block_unknown', at, `Block type 0x${type.toString(16).padStart(8, '0')} is unknown; skipped.`);
-            }
-        }
-        problem ??= trailerProblem(dv, p, len, le, base);
-        if (problem) {
-          this.fault(problem);
-          return;
-        }
-        r.skip(len);
-        this.stats.bytesRead = r.offset;
-        if (frame !== null) {
-          frame.index = ++this.stats.frames;
-          yield frame;
-        }
-      }
+      await r.ensure(need);
+      return true;
     } catch (err) {
       // I/O errors end the reading like damage does; anything else is a bug and propagates.
-      if (typeof (err as NodeJS.ErrnoException | null)?.code !== 'string') throw err;
-      if (this.closed) return;
-      this.fault({ code: 'file_read_error', offset: r.offset, message: `Reading stopped: ${err instanceof Error ? err.message : String(err)}.` });
+      if (!isIoError(err)) throw err;
+      if (!this.closed) this.fault({ code: 'file_read_error', offset: r.offset, message: `Reading stopped: ${err instanceof Error ? err.message : String(err)}.` });
+      return false;
+    }
+  }
+
+  protected async run(onFrame: (frame: Frame) => void): Promise<void> {
+    try {
+      for (;;) {
+        const need = this.step(onFrame, false);
+        if (need === 0 || !(await this.refill(need))) return;
+      }
     } finally {
       await this.close();
+    }
+  }
+
+  protected async *frames(): AsyncGenerator<Frame, void, undefined> {
+    const taken: Frame[] = [];
+    const take = (f: Frame): void => {
+      taken.push(copyFrame(f));
+    };
+    try {
+      for (;;) {
+        const need = this.step(take, true);
+        if (need < 0) {
+          yield taken.pop()!;
+          continue;
+        }
+        if (need === 0 || !(await this.refill(need))) return;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * The reader's one loop, shared by iteration and `pump`: reads every complete block in the buffer
+   * synchronously, handing each packet's frame to `onFrame` as the reused `this.frame` (its `data` a view into
+   * the read buffer, valid until the next `ensure`).
+   * @param single return after the first frame (iteration), instead of going on until the buffer runs out
+   * @returns -1: a frame was delivered (single mode only); n > 0: `n` unread bytes must be made available
+   *   (`ChunkReader.ensure(n)`) before calling again; 0: the end (EOF, or a fault recorded in `stats.fault`)
+   */
+  private step(onFrame: (frame: Frame) => void, single: boolean): number {
+    const r = this.reader;
+    const dv = r.view;
+    const ab = r.buf.buffer;
+    const bo = r.buf.byteOffset;
+    const size = r.size;
+    const frame = this.frame;
+    /** file offset of `r.buf[0]` (the buffer does not move until the next `ensure`) */
+    const base = r.offset - r.pos;
+    for (;;) {
+      const p = r.pos;
+      const avail = r.end - p;
+      // Block header: type + length (+ byte-order magic for an SHB).
+      if (avail < 12) {
+        if (!r.eof) return 12;
+        if (avail < 8) {
+          if (!this.closed && avail > 0) {
+            this.fault({ code: 'pcapng_block_truncated', offset: r.offset, message: `The input ends inside a block header (${avail} bytes).` });
+          }
+          return 0;
+        }
+      }
+      const at = base + p;
+      const type = dv.getUint32(p, this.le);
+      if (type === BT_SHB) {
+        if (avail < 12) {
+          this.fault({ code: 'pcapng_block_truncated', offset: at, message: `The input ends inside a Section Header Block (${avail} bytes).` });
+          return 0;
+        }
+        const le = shbByteOrder(dv, p);
+        if (le === null) {
+          this.fault({ code: 'pcapng_byte_order_invalid', offset: at + 8, message: 'A Section Header Block has no valid byte-order magic.' });
+          return 0;
+        }
+        this.le = le;
+      }
+      const le = this.le;
+      const len = dv.getUint32(p + 4, le);
+      if (len < MIN_BLOCK_LENGTH || len % 4 !== 0 || len > MAX_BLOCK_LENGTH) {
+        this.fault({ code: 'pcapng_block_length_invalid', offset: at, message: `Block of type 0x${type.toString(16)} has invalid length ${len}.` });
+        return 0;
+      }
+      const pastSize = size !== null && at + len > size;
+      if (pastSize || avail < len) {
+        if (!pastSize && !r.eof) return len;
+        if (this.closed) return 0;
+        this.fault({
+          code: 'pcapng_block_truncated',
+          offset: at,
+          message: `Block of type 0x${type.toString(16)} and length ${len} runs past the end of the input (${size ?? at + avail} bytes).`,
+        });
+        return 0;
+      }
+      let got = false;
+      let problem: BlockProblem | null = null;
+      switch (this.skipSection && type !== BT_SHB ? -1 : type) {
+        case -1: // inside a section of an unsupported version: only the block framing is checked
+          break;
+        case BT_SHB: {
+          this.ifaces = [];
+          this.section++;
+          const version = len >= MIN_SHB_LENGTH ? shbVersionProblem(dv, p, le, base) : null;
+          this.skipSection = version !== null;
+          if (version) this.anomaly(version.code, version.offset, `${version.message} The section is skipped.`);
+          else problem = checkShb(dv, p, len, le, base);
+          break;
+        }
+        case BT_IDB: {
+          const res = parseIdb(dv, p, len, le, base);
+          if ('code' in res) problem = res;
+          else {
+            this.ifaces.push(res.iface);
+            for (const [kind, off, msg] of res.anomalies) this.anomaly(kind, off, msg);
+          }
+          break;
+        }
+        case BT_EPB:
+        case BT_PB: {
+          const min = type === BT_EPB ? MIN_EPB_LENGTH : MIN_PB_LENGTH;
+          if (len < min) {
+            problem = tooShort(type === BT_EPB ? 'Enhanced Packet' : 'Packet', min, len, at);
+            break;
+          }
+          const ifid = type === BT_EPB ? dv.getUint32(p + 8, le) : dv.getUint16(p + 8, le);
+          const caplen = dv.getUint32(p + 20, le);
+          if (caplen > len - min) {
+            problem = {
+              code: 'pcapng_record_length_bogus',
+              offset: at + 20,
+              message: `Captured length ${caplen} runs past the block body (${len - min} bytes available).`,
+            };
+            break;
+          }
+          this.comment = undefined;
+          const optAt = p + 28 + pad4(caplen);
+          if (optAt < p + len - 4) {
+            this.commentDv = dv;
+            problem = walkOptions(dv, optAt, p + len - 4, le, base, this.onPacketOption);
+            if (problem) break;
+          }
+          const iface = this.ifaces[ifid];
+          if (iface === undefined) {
+            this.anomaly('pcapng_interface_undefined', at + 8, `Packet names interface ${ifid}, but its section defines ${this.ifaces.length}; packet skipped.`);
+            break;
+          }
+          const ts = this.ts;
+          convertTs(iface, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), ts);
+          frame.tsSec = ts.sec;
+          frame.tsNsec = ts.nsec;
+          frame.linkType = iface.linkType;
+          frame.caplen = caplen;
+          frame.origLen = dv.getUint32(p + 24, le);
+          frame.data = new Uint8Array(ab, bo + p + 28, caplen);
+          frame.interfaceId = ifid;
+          frame.comment = this.comment;
+          got = true;
+          break;
+        }
+        case BT_SPB: {
+          if (len < MIN_SPB_LENGTH) {
+            problem = tooShort('Simple Packet', MIN_SPB_LENGTH, len, at);
+            break;
+          }
+          const iface = this.ifaces[0];
+          if (iface === undefined) {
+            this.anomaly('pcapng_interface_undefined', at, 'Simple Packet Block before any Interface Description Block in its section; packet skipped.');
+            break;
+          }
+          const origLen = dv.getUint32(p + 8, le);
+          let caplen = Math.min(len - MIN_SPB_LENGTH, origLen);
+          if (iface.snaplen > 0 && caplen > iface.snaplen) caplen = iface.snaplen;
+          this.anomaly('pcapng_spb_timestamp_absent', at, 'Simple Packet Blocks carry no timestamp; their frames have time 0.');
+          frame.tsSec = 0;
+          frame.tsNsec = 0;
+          frame.linkType = iface.linkType;
+          frame.caplen = caplen;
+          frame.origLen = origLen;
+          frame.data = new Uint8Array(ab, bo + p + 12, caplen);
+          frame.interfaceId = 0;
+          frame.comment = undefined;
+          got = true;
+          break;
+        }
+        case BT_NRB: {
+          const found: Array<[string, number, string]> = [];
+          problem = parseNrb(dv, p, len, le, base, this.stats.names!, found);
+          for (const [kind, off, msg] of found) this.anomaly(kind, off, msg);
+          break;
+        }
+        case BT_ISB: {
+          const res = parseIsb(dv, p, len, le, base);
+          if ('code' in res) problem = res;
+          else this.interfaceStatistics(res, at);
+          break;
+        }
+        default:
+          if (!SKIPPED_BLOCK_TYPES.has(type)) {
+            this.anomaly('pcapng_block_unknown', at, `Block type 0x${type.toString(16).padStart(8, '0')} is unknown; skipped.`);
+          }
+      }
+      if (problem === null && dv.getUint32(p + len - 4, le) !== len) problem = trailerProblem(dv, p, len, le, base);
+      if (problem) {
+        this.fault(problem);
+        return 0;
+      }
+      r.skip(len);
+      this.stats.bytesRead = at + len;
+      if (got) {
+        frame.index = ++this.stats.frames;
+        onFrame(frame);
+        if (single) return -1;
+      }
     }
   }
 }
