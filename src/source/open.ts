@@ -16,6 +16,8 @@ import { openPcapng, PCAPNG_SHB_MAGIC } from './pcapng.js';
 
 /** Default size of one read, in bytes (1 MiB). */
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
+/** Size of one read from a regular file, in bytes (8 MiB; read ahead, see `ChunkReader`). */
+export const FILE_CHUNK_SIZE = 8 << 20;
 
 /**
  * Where the bytes come from: a regular file, a pipe or standard input. Sequential only (no seeking),
@@ -115,16 +117,29 @@ class StreamByteSource implements ByteSource {
 }
 
 /**
- * A cursor over a `ByteSource` with one large reused buffer (`DEFAULT_CHUNK_SIZE`, grown by doubling
- * only when a single record needs more and the data is really there, so a corrupt length can never
- * make it allocate more than about twice the bytes actually present).
+ * Bytes kept free at the front of the read-ahead buffer: the unread tail of the buffer being parsed is copied
+ * there, in front of the bytes read ahead, so the new bytes themselves are never moved. A longer tail (a
+ * block bigger than this) takes the copying path instead.
+ */
+export const READ_AHEAD_HEADROOM = 256 * 1024;
+
+/**
+ * A cursor over a `ByteSource` with one large reused buffer (`chunkSize`, grown by doubling only when a
+ * single record needs more and the data is really there, so a corrupt length can never make it allocate
+ * more than about twice the bytes actually present).
  *
  * `buf[pos..end)` holds unread bytes; `offset` is the file offset of `buf[pos]`. `ensure()` may move
  * the unread bytes to the front of the buffer, so subarrays taken earlier become invalid after it: a
  * reader calls it only when its consumer has asked for the next frame (see `Frame.data`).
+ *
+ * With `readAhead` (regular files), a second buffer of the same size is filled while the first is parsed:
+ * after every read the next one is started at once, so the file is read (by libuv's thread pool) while the
+ * reader decodes. `ensure()` then waits for that read and swaps the buffers (moving only the unread tail of
+ * the old one, see `READ_AHEAD_HEADROOM`): `buf` and `view` change, and views into the old buffer are
+ * overwritten by the next read-ahead. At most one read is in flight; `close()` waits for it.
  */
 export class ChunkReader {
-  /** the read buffer; replaced when it grows */
+  /** the read buffer; replaced when it grows or (read-ahead) swapped with the buffer read ahead */
   buf: Buffer;
   /** index in `buf` of the first unread byte */
   pos = 0;
@@ -135,12 +150,24 @@ export class ChunkReader {
   /** file offset of `buf[0]` */
   private base = 0;
   private dataView: DataView;
+  /** read-ahead: the buffer being filled at `READ_AHEAD_HEADROOM`, and the read into it (bytes, or -1: `aheadError`) */
+  private spare: Buffer | null = null;
+  private ahead: Promise<number> | null = null;
+  private aheadError: unknown = null;
 
+  /**
+   * @param chunkSize bytes per read (the buffer's initial size, plus `READ_AHEAD_HEADROOM` with read-ahead)
+   * @param readAhead keep one read in flight while the buffer is parsed (for regular files: it reads at most
+   *   one chunk beyond what the consumer asked for)
+   * @param headroom bytes reserved in front of the read-ahead data (`READ_AHEAD_HEADROOM`; tests make it small)
+   */
   constructor(
     readonly source: ByteSource,
     private readonly chunkSize: number = DEFAULT_CHUNK_SIZE,
+    private readonly readAhead = false,
+    private readonly headroom = READ_AHEAD_HEADROOM,
   ) {
-    this.buf = Buffer.allocUnsafe(chunkSize);
+    this.buf = Buffer.allocUnsafe(readAhead ? chunkSize + headroom : chunkSize);
     this.dataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
@@ -184,27 +211,90 @@ export class ChunkReader {
 
   /** Reads one more piece of input into the buffer (compacting or growing it first if needed). */
   private async fill(): Promise<void> {
-    if (this.pos > 0 && this.buf.length - this.end < this.chunkSize / 2) {
-      this.buf.copy(this.buf, 0, this.pos, this.end);
-      this.base += this.pos;
-      this.end -= this.pos;
-      this.pos = 0;
+    if (this.ahead !== null) await this.takeAhead();
+    else {
+      if (this.pos > 0 && this.buf.length - this.end < this.chunkSize / 2) {
+        this.buf.copy(this.buf, 0, this.pos, this.end);
+        this.base += this.pos;
+        this.end -= this.pos;
+        this.pos = 0;
+      }
+      if (this.end === this.buf.length) this.grow(this.buf.length * 2);
+      const got = await this.source.read(this.buf, this.end, this.buf.length - this.end);
+      if (got === 0) this.eof = true;
+      else this.end += got;
     }
-    if (this.end === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, this.pos, this.end);
-      this.base += this.pos;
-      this.end -= this.pos;
-      this.pos = 0;
-      this.buf = bigger;
-      this.dataView = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
-    }
-    const got = await this.source.read(this.buf, this.end, this.buf.length - this.end);
-    if (got === 0) this.eof = true;
-    else this.end += got;
+    this.startAhead();
   }
 
-  /** Closes the source. Safe to call more than once. */
+  /** Replaces `buf` by a buffer of `size` bytes holding the unread bytes at its front. */
+  private grow(size: number): void {
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, this.pos, this.end);
+    this.base += this.pos;
+    this.end -= this.pos;
+    this.pos = 0;
+    this.buf = bigger;
+    this.dataView = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
+  }
+
+  /** Starts reading the next chunk into the spare buffer (read-ahead only; not after the end). */
+  private startAhead(): void {
+    if (!this.readAhead || this.eof || this.ahead !== null) return;
+    const spare = (this.spare ??= Buffer.allocUnsafe(this.chunkSize + this.headroom));
+    // the error is kept for `takeAhead` to throw: a read nobody awaits (after close) must not go unhandled
+    this.ahead = this.source.read(spare, this.headroom, spare.length - this.headroom).then(
+      (n) => n,
+      (err: unknown) => {
+        this.aheadError = err;
+        return -1;
+      },
+    );
+  }
+
+  /** Waits for the read ahead and makes its bytes follow the unread ones. @throws its I/O error */
+  private async takeAhead(): Promise<void> {
+    const got = await this.ahead!;
+    this.ahead = null;
+    if (got < 0) {
+      const err = this.aheadError;
+      this.aheadError = null;
+      throw err;
+    }
+    if (got === 0) {
+      this.eof = true;
+      return;
+    }
+    const spare = this.spare!;
+    const left = this.end - this.pos;
+    if (left <= this.headroom) {
+      // swap: the unread tail goes right in front of the new bytes; the old buffer becomes the spare
+      const at = this.headroom - left;
+      this.buf.copy(spare, at, this.pos, this.end);
+      this.base += this.pos - at;
+      this.spare = this.buf;
+      this.buf = spare;
+      this.pos = at;
+      this.end = this.headroom + got;
+      this.dataView = new DataView(spare.buffer, spare.byteOffset, spare.length);
+      return;
+    }
+    // a long unread tail (one block bigger than the headroom): append the new bytes to it
+    if (this.buf.length - this.end < got) {
+      let size = this.buf.length;
+      while (size < left + got) size *= 2;
+      if (size === this.buf.length) {
+        this.buf.copy(this.buf, 0, this.pos, this.end);
+        this.base += this.pos;
+        this.end = left;
+        this.pos = 0;
+      } else this.grow(size);
+    }
+    spare.copy(this.buf, this.end, this.headroom, this.headroom + got);
+    this.end += got;
+  }
+
+  /** Closes the source (after a read still in flight). Safe to call more than once. */
   close(): Promise<void> {
     return this.source.close();
   }
@@ -323,7 +413,7 @@ export async function openCapture(path: string): Promise<FrameSource> {
     await fh.close().catch(() => undefined);
     throw err instanceof CaptureOpenError ? err : openErrorFor(err, path);
   }
-  return sniffAndOpen(new ChunkReader(new FileByteSource(fh, size)), path);
+  return sniffAndOpen(new ChunkReader(new FileByteSource(fh, size), size === null ? DEFAULT_CHUNK_SIZE : FILE_CHUNK_SIZE, size !== null), path);
 }
 
 /**
