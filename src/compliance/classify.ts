@@ -3,7 +3,7 @@
  * direction (the roles of its two hosts). Pure function over flow records and host roles.
  */
 import type { FlowRecord } from '../flow/record.js';
-import type { HostInfo } from './roles.js';
+import type { HostInfo, HostTable } from './roles.js';
 import type { Service, ServiceIndex } from './services.js';
 
 /** How a flow relates to the SEP catalogue. */
@@ -47,47 +47,41 @@ const NO_SERVICES: readonly Service[] = Object.freeze([]);
 /**
  * Classifies every flow (classifyFlow per record), computing each distinct (transport and port, originator
  * roles, responder roles) combination once.
- * @param orig the originator's host of each record (index-aligned, from buildHostTable)
- * @param resp the responder's host of each record
+ * @param table the host table of these records (buildHostTable): roles, and each record's ends by number
  * @returns the classes by uid (record order) and the same objects index-aligned with the records
  */
 export function classifyAll(
   records: readonly FlowRecord[],
   services: ServiceIndex,
-  hosts: ReadonlyMap<string, HostInfo>,
-  orig: readonly HostInfo[],
-  resp: readonly HostInfo[],
+  table: HostTable,
 ): { classes: Map<string, Classification>; cls: Classification[] } {
   const n = records.length;
   const classes = new Map<string, Classification>();
   const cls = new Array<Classification>(n);
   // hosts with the same roles (by content) share a number; classification depends on nothing else of theirs
   const sigOfRoles = new Map<string, number>();
-  const sigOfHost = new Map<HostInfo, number>();
-  const sig = (h: HostInfo): number => {
-    let s = sigOfHost.get(h);
-    if (s === undefined) {
-      const k = h.roles.join(',');
-      s = sigOfRoles.get(k);
-      if (s === undefined) sigOfRoles.set(k, (s = sigOfRoles.size));
-      sigOfHost.set(h, s);
-    }
-    return s;
-  };
-  const memo = new Map<readonly Service[], Map<number, Classification>>();
+  const sig = new Int32Array(table.list.length);
+  for (let k = 0; k < table.list.length; k++) {
+    const key = table.list[k].roles.join(',');
+    let x = sigOfRoles.get(key);
+    if (x === undefined) sigOfRoles.set(key, (x = sigOfRoles.size));
+    sig[k] = x;
+  }
+  const { orig, resp, port } = table;
+  // per candidate list: the classification of each (originator roles, responder roles) pair seen
+  const memo: Map<number, Classification>[] = table.candidates.map(() => new Map());
   for (let i = 0; i < n; i++) {
     const r = records[i];
-    const candidates = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+    const pn = port[i];
     let c: Classification;
-    if (candidates.length === 0) {
+    if (pn < 0) {
       c = { uid: r.uid, service: null, candidates: NO_SERVICES, fit: 'none' };
     } else {
-      let m = memo.get(candidates);
-      if (!m) memo.set(candidates, (m = new Map()));
-      const key = sig(orig[i]) * 0x100000 + sig(resp[i]);
+      const m = memo[pn];
+      const key = sig[orig[i]] * 0x100000 + sig[resp[i]];
       const proto = m.get(key);
       if (proto === undefined) {
-        c = classifyFlow(r, services, hosts);
+        c = classifyFlow(r, services, table.hosts);
         m.set(key, c);
       } else {
         c = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };

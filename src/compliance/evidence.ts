@@ -55,7 +55,8 @@ export function assessEvidence(
   let twoWay = 0;
   let oneWayAcked = 0;
   let tcpFlows = 0;
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
     if (r.proto !== 'tcp') continue;
     tcpFlows++;
     if (r.origPkts > 0 && r.respPkts > 0) twoWay++;

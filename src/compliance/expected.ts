@@ -137,13 +137,35 @@ export interface ExpectationContext {
 }
 
 /**
+ * The SEP flows (with a candidate service) of each host at one end, as record indices in record order:
+ * host k's are `flows[start[k]]` up to `flows[start[k + 1]]`.
+ * @param end facts.orig or facts.resp
+ */
+function flowsByHost(facts: FlowFacts, end: Int32Array): { start: Int32Array; flows: Int32Array } {
+  const start = new Int32Array(facts.hosts.length + 1);
+  const cls = facts.cls;
+  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && cls[i]?.candidates.length) start[end[i] + 1]++;
+  for (let k = 0; k < facts.hosts.length; k++) start[k + 1] += start[k];
+  const flows = new Int32Array(start[facts.hosts.length]);
+  const fill = start.slice(0, facts.hosts.length);
+  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && cls[i]?.candidates.length) flows[fill[end[i]]++] = i;
+  return { start, flows };
+}
+
+/**
  * Derives every expectation and its status.
  * Only hosts whose roles are declared, or inferred with at least medium confidence, get expectations.
  */
 export function expectations(ctx: ExpectationContext): Expectation[] {
+  return expectationsWithFlows(ctx).expectations;
+}
+
+/** expectations(ctx), with each expectation's flows also as record indices (`flowsOf[k]` for expectation k). */
+export function expectationsWithFlows(ctx: ExpectationContext): { expectations: Expectation[]; flowsOf: number[][] } {
   const out: Expectation[] = [];
+  const outFlows: number[][] = [];
   const records = ctx.records;
-  const facts = ctx.facts ?? flowFacts(records, ctx.classes);
+  const facts = ctx.facts ?? flowFacts(records, ctx.classes, ctx.hosts);
   const cls = facts.cls;
   const hosts = [...ctx.hosts.values()];
   const trusted = (h: HostInfo, role: string) =>
@@ -160,39 +182,47 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
   };
   const managers: string[] = [];
   for (const h of hosts) if (h.roles.includes('sepm')) managers.push(h.address);
+  // a host's number (facts.hosts) is only defined for addresses of the table; others have no flows
+  const manager = new Uint8Array(facts.hosts.length);
+  for (const a of managers) {
+    const k = facts.hostNo.get(a);
+    if (k !== undefined) manager[k] = 1;
+  }
   const svc = (id: string) => ctx.services.byId(id)!;
   const portsText = (ids: string[]) => ids.map((id) => `${svc(id).entry.transport.toUpperCase()} ${svc(id).ports.join('/')}`).join(' or ');
-  // index SEP flows (record indices) by originator and by responder once: expectations are per host, flows are many
-  const byOrig = new Map<string, number[]>();
-  const byResp = new Map<string, number[]>();
-  for (let i = 0; i < records.length; i++) {
-    if (!cls[i]?.candidates.length) continue;
-    const r = records[i];
-    let l = byOrig.get(r.origH);
-    if (!l) byOrig.set(r.origH, (l = []));
-    l.push(i);
-    l = byResp.get(r.respH);
-    if (!l) byResp.set(r.respH, (l = []));
-    l.push(i);
-  }
+  // index SEP flows (record indices) by originator and by responder (host numbers) once: expectations are
+  // per host, flows are many
+  const { orig, resp } = facts;
+  const byOrig = flowsByHost(facts, orig);
+  const byResp = flowsByHost(facts, resp);
   // does a candidate list hold one of `ids`? (per ids text, per list)
   const hasIdMemo = new Map<string, Map<readonly Service[], boolean>>();
-  /** SEP flows on one of `ids` (whatever roles the classifier settled on) opened by / reaching `host` */
-  const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: string) => boolean): number[] => {
+  /**
+   * SEP flows on one of `ids` (whatever roles the classifier settled on) opened by / reaching `host`, whose
+   * other end (host number, -1 when not in the table) passes `peerOk`
+   */
+  const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: number) => boolean): number[] => {
     const idsKey = ids.join(' ');
     let memo = hasIdMemo.get(idsKey);
     if (!memo) hasIdMemo.set(idsKey, (memo = new Map()));
     const res: number[] = [];
-    for (const i of (side === 'orig' ? byOrig : byResp).get(host) ?? []) {
+    const h = facts.hostNo.get(host);
+    if (h === undefined) return res;
+    const by = side === 'orig' ? byOrig : byResp;
+    const peers = side === 'orig' ? resp : orig;
+    for (let k = by.start[h]; k < by.start[h + 1]; k++) {
+      const i = by.flows[k];
       const cands = cls[i]!.candidates;
       let has = memo.get(cands);
       if (has === undefined) memo.set(cands, (has = cands.some((s) => ids.includes(s.entry.id))));
-      if (has && peerOk(side === 'orig' ? records[i].respH : records[i].origH)) res.push(i);
+      if (has && peerOk(peers[i])) res.push(i);
     }
     return res;
   };
   const managerSet = new Set(managers);
   const isManager = (a: string) => managerSet.has(a);
+  const isManagerNo = (k: number) => k >= 0 && manager[k] === 1;
+  const addressOf = (k: number) => facts.hosts[k].address;
 
   const push = (host: string, direction: 'out' | 'in', ids: string[], peers: string[], what: string, matching: number[]) => {
     let status = statusOfFlows(facts, matching);
@@ -212,6 +242,7 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
     const flows = new Array<string>(matching.length);
     for (let k = 0; k < matching.length; k++) flows[k] = records[matching[k]].uid;
     out.push({ host, direction, services: ids, peers, seedRow: svc(ids[0]).entry.seedRow, what, status, flows, reason });
+    outFlows.push(matching);
   };
 
   const tr = ctx.profile.policy.clientTransport;
@@ -219,7 +250,7 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
   const clientWhat = `client -> manager on ${portsText(clientIds)}`;
   for (const c of withRole('client')) {
     if (isManager(c)) continue;
-    push(c, 'out', clientIds, managers, clientWhat, flowsOf(clientIds, c, 'orig', isManager));
+    push(c, 'out', clientIds, managers, clientWhat, flowsOf(clientIds, c, 'orig', isManagerNo));
   }
   const gups = hosts.filter((h) => h.declared.includes('gup')).map((h) => h.address);
   if (gups.length) {
@@ -228,40 +259,40 @@ export function expectations(ctx: ExpectationContext): Expectation[] {
     for (const c of withRole('client')) {
       const mine = gups.filter((g) => g !== c && samePrefix(c, g));
       if (mine.length === 0) continue;
-      push(c, 'out', ['gup-proxy'], mine, gupWhat, flowsOf(['gup-proxy'], c, 'orig', (p) => mine.includes(p)));
+      push(c, 'out', ['gup-proxy'], mine, gupWhat, flowsOf(['gup-proxy'], c, 'orig', (p) => p >= 0 && mine.includes(addressOf(p))));
     }
   }
   const consoleWhat = `console -> manager on ${portsText(['sepm-https'])}`;
   for (const c of withRole('console')) {
-    push(c, 'out', ['sepm-https'], managers, consoleWhat, flowsOf(['sepm-https'], c, 'orig', isManager));
+    push(c, 'out', ['sepm-https'], managers, consoleWhat, flowsOf(['sepm-https'], c, 'orig', isManagerNo));
   }
   const sqlWhat = `manager -> SQL Server on ${portsText(['remote-sql'])}`;
   for (const s of withRole('sql')) {
-    push(s, 'in', ['remote-sql'], managers, sqlWhat, flowsOf(['remote-sql'], s, 'resp', isManager));
+    push(s, 'in', ['remote-sql'], managers, sqlWhat, flowsOf(['remote-sql'], s, 'resp', isManagerNo));
   }
   if (ctx.profile.policy.syslogRequired) {
     const syslogWhat = `manager -> syslog server on ${portsText(['syslog'])}`;
     for (const s of withRole('syslog')) {
-      push(s, 'in', ['syslog'], managers, syslogWhat, flowsOf(['syslog'], s, 'resp', isManager));
+      push(s, 'in', ['syslog'], managers, syslogWhat, flowsOf(['syslog'], s, 'resp', isManagerNo));
     }
   }
   const partners = ctx.profile.replicationPartners.length === 0 ? [] : hosts.filter((h) => isReplicationPartner(ctx.profile, h.address, h.name)).map((h) => h.address);
   for (let i = 0; i < partners.length; i++) {
     for (let j = i + 1; j < partners.length; j++) {
       const [a, b] = [partners[i], partners[j]];
-      push(a, 'out', ['sepm-https'], [b], `replication partners ${a} <-> ${b} on ${portsText(['sepm-https'])}`, [...flowsOf(['sepm-https'], a, 'orig', (p) => p === b), ...flowsOf(['sepm-https'], b, 'orig', (p) => p === a)]);
+      push(a, 'out', ['sepm-https'], [b], `replication partners ${a} <-> ${b} on ${portsText(['sepm-https'])}`, [...flowsOf(['sepm-https'], a, 'orig', (p) => p >= 0 && addressOf(p) === b), ...flowsOf(['sepm-https'], b, 'orig', (p) => p >= 0 && addressOf(p) === a)]);
     }
   }
   if (ctx.profile.policy.pushDeployment) {
     const winWhat = `push deployment manager -> Windows client on ${portsText(['push-windows-tcp'])}`;
     for (const c of withRole('client')) {
       if (isManager(c)) continue;
-      push(c, 'in', ['push-windows-tcp'], managers, winWhat, flowsOf(['push-windows-tcp'], c, 'resp', isManager));
+      push(c, 'in', ['push-windows-tcp'], managers, winWhat, flowsOf(['push-windows-tcp'], c, 'resp', isManagerNo));
     }
     const macWhat = `push deployment manager -> Mac on ${portsText(['push-mac-ssh'])}`;
     for (const m of withRole('mac_client')) {
-      push(m, 'in', ['push-mac-ssh'], managers, macWhat, flowsOf(['push-mac-ssh'], m, 'resp', isManager));
+      push(m, 'in', ['push-mac-ssh'], managers, macWhat, flowsOf(['push-mac-ssh'], m, 'resp', isManagerNo));
     }
   }
-  return out;
+  return { expectations: out, flowsOf: outFlows };
 }

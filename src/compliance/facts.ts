@@ -6,8 +6,8 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
-import { blockedStatus, type ExpectationStatus } from './expected.js';
-import { answered } from './roles.js';
+import { DROPPED_STATES, icmpRefuses, isHalfOpen, REFUSED_STATES, type ExpectationStatus } from './expected.js';
+import { answered, type HostInfo, type HostTable } from './roles.js';
 
 /** Blocked status codes of `FlowFacts.blocked`: 0 = not blocked (`blockedStatus` null). */
 export const NOT_BLOCKED = 0;
@@ -27,34 +27,84 @@ export interface FlowFacts {
   blocked: Uint8Array;
   /** 1 when answered(records[i]) */
   answered: Uint8Array;
+  /** the host table's hosts in table order: a host's number is its position */
+  hosts: readonly HostInfo[];
+  /** a host's number by address */
+  hostNo: ReadonlyMap<string, number>;
+  /** index-aligned with the records: number of the originator's / responder's host, -1 when not in the table */
+  orig: Int32Array;
+  resp: Int32Array;
 }
 
 /**
  * Builds the facts.
- * @param cls classifications index-aligned with `records` when the caller has them, else looked up by uid
+ * @param known what the caller already has (judge): the classifications index-aligned with `records`, and
+ *   the host table with each record's ends by number (from buildHostTable over the same records); when
+ *   absent they are looked up by uid and address
  */
 export function flowFacts(
   records: readonly FlowRecord[],
   classes: ReadonlyMap<string, Classification>,
-  cls?: readonly (Classification | undefined)[],
+  hostMap: ReadonlyMap<string, HostInfo>,
+  known?: { cls: readonly Classification[]; table: HostTable },
 ): FlowFacts {
   const n = records.length;
+  const cls = known?.cls;
+  let hosts: readonly HostInfo[];
+  let orig: Int32Array;
+  let resp: Int32Array;
+  const hostNo = new Map<string, number>();
+  if (known) {
+    ({ list: hosts, orig, resp } = known.table);
+    for (let k = 0; k < hosts.length; k++) hostNo.set(hosts[k].address, k);
+  } else {
+    hosts = [...hostMap.values()];
+    let k = 0;
+    for (const a of hostMap.keys()) hostNo.set(a, k++);
+    orig = new Int32Array(n);
+    resp = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      orig[i] = hostNo.get(records[i].origH) ?? -1;
+      resp[i] = hostNo.get(records[i].respH) ?? -1;
+    }
+  }
   const blocked = new Uint8Array(n);
   const ans = new Uint8Array(n);
-  let c = cls;
-  if (!c) {
+  let c: readonly (Classification | undefined)[];
+  if (cls) c = cls;
+  else {
     const a = new Array<Classification | undefined>(n);
     for (let i = 0; i < n; i++) a[i] = classes.get(records[i].uid);
     c = a;
   }
   for (let i = 0; i < n; i++) {
     const r = records[i];
-    ans[i] = answered(r) ? 1 : 0;
-    if (!c[i]?.candidates.length) continue;
-    const b = blockedStatus(r);
-    blocked[i] = b === null ? NOT_BLOCKED : b === 'blocked-dropped' ? DROPPED : b === 'blocked-refused' ? REFUSED : HALF_OPEN;
+    const a = answered(r);
+    ans[i] = a ? 1 : 0;
+    if (c[i]?.candidates.length) blocked[i] = blockedCode(r, a);
   }
-  return { records, cls: c, blocked, answered: ans };
+  return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp };
+}
+
+/** blockedStatus(r) as a code (the same tests in the same order, without allocating). */
+function blockedCode(r: FlowRecord, ans: boolean): number {
+  let refusedByIcmp = false;
+  const errors = r.icmpErrors;
+  if (errors !== undefined) {
+    for (let k = 0; k < errors.length; k++) {
+      if (icmpRefuses(r.ipVersion, errors[k])) {
+        refusedByIcmp = true;
+        break;
+      }
+    }
+  }
+  if (r.proto === 'udp') return refusedByIcmp && r.respPkts === 0 ? REFUSED : NOT_BLOCKED;
+  const st = r.connState;
+  if (REFUSED_STATES.includes(st)) return REFUSED;
+  if (refusedByIcmp && !ans) return REFUSED;
+  if (DROPPED_STATES.includes(st)) return DROPPED;
+  if (isHalfOpen(r)) return HALF_OPEN;
+  return NOT_BLOCKED;
 }
 
 /** A flow that worked: answered and not blocked. */
@@ -69,7 +119,8 @@ export function worked(f: FlowFacts, i: number): boolean {
 export function statusOfFlows(f: FlowFacts, idx: readonly number[]): ExpectationStatus {
   if (idx.length === 0) return 'absent';
   let seen = 0; // bit per blocked code
-  for (const i of idx) {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
     if (worked(f, i)) return 'ok';
     seen |= 1 << f.blocked[i];
   }

@@ -6,8 +6,8 @@
 import type { FlowRecord } from '../flow/record.js';
 import { classifyAll, type Classification } from './classify.js';
 import { assessEvidence, type EvidenceQuality } from './evidence.js';
-import { expectations as deriveExpectations, type Expectation } from './expected.js';
-import { buildMatrix, type HostRow } from './matrix.js';
+import { expectationsWithFlows as deriveExpectations, type Expectation } from './expected.js';
+import { matrixOf, type HostRow } from './matrix.js';
 import type { SiteProfile } from './profile.js';
 import { flowFacts } from './facts.js';
 import { buildHostTable, type HostInfo } from './roles.js';
@@ -39,12 +39,13 @@ export interface Judgement {
 
 export function judge(input: JudgeInput): Judgement {
   const { records, services, profile } = input;
-  const { hosts, orig, resp } = buildHostTable(records, services, profile, input.names);
-  const { classes, cls } = classifyAll(records, services, hosts, orig, resp);
-  const facts = flowFacts(records, classes, cls);
+  const table = buildHostTable(records, services, profile, input.names);
+  const hosts = table.hosts;
+  const { classes, cls } = classifyAll(records, services, table);
+  const facts = flowFacts(records, classes, hosts, { cls, table });
   const evidence = assessEvidence(records, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
-  const expectations = deriveExpectations({ records, classes, hosts, profile, services, evidence, facts });
+  const { expectations, flowsOf } = deriveExpectations({ records, classes, hosts, profile, services, evidence, facts });
   const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations, facts });
-  const matrix = buildMatrix(records, classes, hosts, expectations, profile.sepVersion, facts);
+  const matrix = matrixOf(records, hosts, expectations, profile.sepVersion, facts, flowsOf);
   return { hosts, classes, evidence, expectations, findings, matrix };
 }

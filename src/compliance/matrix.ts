@@ -45,8 +45,25 @@ export function buildMatrix(
   expectations: readonly Expectation[],
   /** the site's SEP version: a service outside its versions is unexpected (as version-inapplicable-port says) */
   sepVersion: SepVersion | null = null,
-  /** per-flow facts of these records and classes, when the caller has them (judge); built when absent */
-  facts: FlowFacts = flowFacts(records, classes),
+): HostRow[] {
+  const facts = flowFacts(records, classes, hosts);
+  const index = new Map<string, number>();
+  for (let i = 0; i < records.length; i++) index.set(records[i].uid, i);
+  const flowsOf = expectations.map((e) => e.flows.flatMap((uid) => index.get(uid) ?? []));
+  return matrixOf(records, hosts, expectations, sepVersion, facts, flowsOf);
+}
+
+/**
+ * buildMatrix over the pass's facts.
+ * @param flowsOf each expectation's flows as record indices (`flowsOf[k]` for `expectations[k]`)
+ */
+export function matrixOf(
+  records: readonly FlowRecord[],
+  hosts: ReadonlyMap<string, HostInfo>,
+  expectations: readonly Expectation[],
+  sepVersion: SepVersion | null,
+  facts: FlowFacts,
+  flowsOf: readonly (readonly number[])[],
 ): HostRow[] {
   const byHost = new Map<string, Expectation[]>();
   for (const e of expectations) {
@@ -54,13 +71,19 @@ export function buildMatrix(
     if (!l) byHost.set(e.host, (l = []));
     l.push(e);
   }
-  // uids of the flows some expectation of a host already shows (such a flow gets no cell of its own there)
-  const inExpectation = new Map<string, Set<string>>();
-  for (const e of expectations) {
-    if (e.flows.length === 0) continue;
-    let u = inExpectation.get(e.host);
-    if (!u) inExpectation.set(e.host, (u = new Set()));
-    for (const uid of e.flows) u.add(uid);
+  const { orig, resp } = facts;
+  // per flow, whether some expectation of its originator (bit 1) / responder (bit 2) already shows it: such a
+  // flow gets no cell of its own on that host
+  const shown = new Uint8Array(records.length);
+  for (let k = 0; k < expectations.length; k++) {
+    const h = facts.hostNo.get(expectations[k].host);
+    if (h === undefined) continue;
+    const idx = flowsOf[k];
+    for (let j = 0; j < idx.length; j++) {
+      const i = idx[j];
+      if (orig[i] === h) shown[i] |= 1;
+      if (resp[i] === h) shown[i] |= 2;
+    }
   }
   // per service: whether the site's version has it (and the reason text when not)
   const versionNote = new Map<Service, string | null>();
@@ -73,50 +96,91 @@ export function buildMatrix(
     }
     return x;
   };
+  // hosts with a role, by number
+  const hasRole = new Uint8Array(facts.hosts.length);
+  for (let k = 0; k < facts.hosts.length; k++) hasRole[k] = facts.hosts[k].roles.length > 0 ? 1 : 0;
   // a host's cells by (service, direction, outcome) — one cell each, so a manager shows its working and its
-  // blocked peers apart; the key was the text "id|dir|outcome", here a number with the same equality
+  // blocked peers apart; the key was the text "id|dir|outcome", here a number with the same equality.
+  // Two passes, so that each cell's flow and peer lists are allocated at their final size: the first numbers
+  // the cells and counts, the second fills them in record order.
   const serviceNo = new Map<string, number>();
-  const groups = new Map<string, Map<number, { cell: MatrixCell; peers: Set<string> }>>();
+  const cellsOf: (Map<number, number> | undefined)[] = new Array(facts.hosts.length);
+  const cellOf = new Int32Array(2 * records.length).fill(-1); // (record, side) -> cell number
+  const newPeer = new Uint8Array(2 * records.length); // 1 where the flow adds its peer to its cell (first sight)
+  const meta: { service: string; direction: 'out' | 'in'; status: CellStatus; reason: string | undefined; flows: number; peers: number }[] = [];
+  // (cell, peer) pairs seen: a number for peers in the host table, text for others
+  const H = Math.max(1, facts.hosts.length);
+  const seenPeer = new Set<number | string>();
   const cls = facts.cls;
   for (let i = 0; i < records.length; i++) {
     const c = cls[i];
     if (!c?.service) continue;
+    const o = orig[i];
+    const s = resp[i];
+    const oRole = o >= 0 && hasRole[o] === 1 && (shown[i] & 1) === 0;
+    const sRole = s >= 0 && hasRole[s] === 1 && (shown[i] & 2) === 0;
+    if (!oRole && !sRole) continue;
     const r = records[i];
     const sv = c.service;
     const e = sv.entry;
     const localOnly = e.sameHostOnly && r.origH !== r.respH;
     const versionReason = notInVersion(sv);
     const outcome: CellStatus = c.fit !== 'expected' || localOnly || versionReason !== null ? 'unexpected' : statusOfFlow(facts, i);
+    const reason = outcome !== 'unexpected' ? undefined : localOnly ? 'local-only service seen on the wire' : versionReason !== null ? versionReason : c.fit;
     let sn = serviceNo.get(e.id);
     if (sn === undefined) serviceNo.set(e.id, (sn = serviceNo.size));
     for (let side = 0; side < 2; side++) {
-      const host = side === 0 ? r.origH : r.respH;
-      if ((hosts.get(host)?.roles.length ?? 0) === 0) continue;
-      if (inExpectation.get(host)?.has(r.uid)) continue; // shown in its expectation's cell
-      const dir = side === 0 ? 'out' : 'in';
-      const peer = side === 0 ? r.respH : r.origH;
-      let hg = groups.get(host);
-      if (!hg) groups.set(host, (hg = new Map()));
+      if (side === 0 ? !oRole : !sRole) continue;
+      const host = side === 0 ? o : s;
+      const peerNo = side === 0 ? s : o;
+      const hc = (cellsOf[host] ??= new Map());
       const k = (sn * 2 + side) * 8 + OUTCOME_NO[outcome];
-      let g = hg.get(k);
-      if (!g) hg.set(k, (g = { cell: { services: [e.id], direction: dir, status: outcome, peers: [], flows: [] }, peers: new Set() }));
-      g.cell.flows.push(r.uid);
-      if (!g.peers.has(peer)) {
-        g.peers.add(peer);
-        g.cell.peers.push(peer);
+      let g = hc.get(k);
+      if (g === undefined) {
+        hc.set(k, (g = meta.length));
+        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: undefined, flows: 0, peers: 0 });
       }
-      if (outcome === 'unexpected') g.cell.reason = localOnly ? 'local-only service seen on the wire' : versionReason !== null ? versionReason : c.fit;
+      const m = meta[g];
+      cellOf[2 * i + side] = g;
+      m.flows++;
+      const pk = peerNo >= 0 ? g * H + peerNo : `${g}|${side === 0 ? r.respH : r.origH}`;
+      if (!seenPeer.has(pk)) {
+        seenPeer.add(pk);
+        newPeer[2 * i + side] = 1;
+        m.peers++;
+      }
+      if (reason !== undefined) m.reason = reason;
     }
+  }
+  const cells: MatrixCell[] = new Array(meta.length);
+  for (let g = 0; g < meta.length; g++) {
+    const m = meta[g];
+    const cell: MatrixCell = { services: [m.service], direction: m.direction, status: m.status, peers: new Array(m.peers), flows: new Array(m.flows) };
+    if (m.reason !== undefined) cell.reason = m.reason;
+    cells[g] = cell;
+    m.flows = 0; // from here: fill positions
+    m.peers = 0;
+  }
+  for (let j = 0; j < cellOf.length; j++) {
+    const g = cellOf[j];
+    if (g < 0) continue;
+    const r = records[j >> 1];
+    const m = meta[g];
+    const cell = cells[g];
+    cell.flows[m.flows++] = r.uid;
+    if (newPeer[j] === 1) cell.peers[m.peers++] = (j & 1) === 0 ? r.respH : r.origH;
   }
   const rows: HostRow[] = [];
   for (const h of hosts.values()) {
     if (h.roles.length === 0) continue;
-    const cells: MatrixCell[] = [];
+    const row: MatrixCell[] = [];
     for (const e of byHost.get(h.address) ?? []) {
-      cells.push({ services: e.services, direction: e.direction, status: e.status, peers: e.peers, flows: e.flows, reason: e.reason ?? (e.status === 'ok' ? undefined : e.what) });
+      row.push({ services: e.services, direction: e.direction, status: e.status, peers: e.peers, flows: e.flows, reason: e.reason ?? (e.status === 'ok' ? undefined : e.what) });
     }
-    for (const g of groups.get(h.address)?.values() ?? []) cells.push(g.cell);
-    rows.push({ address: h.address, name: h.name, roles: h.roles, source: h.declared.length ? 'declared' : 'inferred', cells });
+    const k = facts.hostNo.get(h.address);
+    const hc = k === undefined ? undefined : cellsOf[k];
+    if (hc) for (const g of hc.values()) row.push(cells[g]);
+    rows.push({ address: h.address, name: h.name, roles: h.roles, source: h.declared.length ? 'declared' : 'inferred', cells: row });
   }
   return rows;
 }

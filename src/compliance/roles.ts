@@ -113,6 +113,8 @@ interface RoleEvidence {
 
 /** A host being built, with its evidence. */
 interface Slot {
+  /** position in the host list */
+  idx: number;
   info: HostInfo;
   declaredSepm: boolean;
   /** evidence by role, in the order it was first seen; null when none */
@@ -139,11 +141,20 @@ function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string
   }
 }
 
-/** The host table and, index-aligned with the records, the hosts at each flow's two ends. */
+/** The host table, its hosts numbered, and each flow's two ends by number. */
 export interface HostTable {
   hosts: Map<string, HostInfo>;
-  orig: HostInfo[];
-  resp: HostInfo[];
+  /** the hosts in table order: a host's number is its position here */
+  list: HostInfo[];
+  /** index-aligned with the records: the number of the originator's / responder's host */
+  orig: Int32Array;
+  resp: Int32Array;
+  /**
+   * index-aligned with the records: the number of the flow's candidate services (`candidates[n]`: the SEP
+   * services on its transport and responder port, ServiceIndex.byPort), -1 when it has none
+   */
+  port: Int32Array;
+  candidates: (readonly Service[])[];
 }
 
 /**
@@ -159,35 +170,71 @@ export function buildHosts(
   return buildHostTable(records, services, profile, names).hosts;
 }
 
-/** buildHosts, also returning each flow's end hosts (for the rest of the compliance pass). Uids must be unique. */
+/** What the passes of buildHostTable share. */
+interface Build extends HostTable {
+  records: readonly FlowRecord[];
+  slots: Slot[];
+  /** per candidate list: its services' ids and what each is evidence of in pass 1 / pass 2 (Kind or -1) */
+  plans: { ids: string[]; pass1: number[]; pass2: number[] }[];
+}
+
+/** buildHosts, also numbering the hosts and each flow's ends and candidate services. Uids must be unique. */
 export function buildHostTable(
   records: readonly FlowRecord[],
   services: ServiceIndex,
   profile: SiteProfile,
   names: ReadonlyMap<string, string> = new Map(),
 ): HostTable {
-  const hosts = new Map<string, HostInfo>();
-  const slots = new Map<string, Slot>();
+  const n = records.length;
+  const b: Build = {
+    records,
+    hosts: new Map(),
+    list: [],
+    slots: [],
+    orig: new Int32Array(n),
+    resp: new Int32Array(n),
+    port: new Int32Array(n),
+    candidates: [],
+    plans: [],
+  };
+  const slotOf = new Map<string, Slot>();
   const host = (a: string, ts: number): Slot => {
-    let s = slots.get(a);
+    let s = slotOf.get(a);
     if (!s) {
       const name = names.get(a) ?? null;
       const declared = declaredRoles(profile, a, name);
       const h: HostInfo = { address: a, name, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts };
-      hosts.set(a, h);
-      slots.set(a, (s = { info: h, declaredSepm: declared.includes('sepm'), ev: null, manager: false }));
+      b.hosts.set(a, h);
+      slotOf.set(a, (s = { idx: b.list.length, info: h, declaredSepm: declared.includes('sepm'), ev: null, manager: false }));
+      b.list.push(h);
+      b.slots.push(s);
     }
     return s;
   };
-  const n = records.length;
-  const oS = new Array<Slot>(n);
-  const rS = new Array<Slot>(n);
-  for (let i = 0; i < n; i++) {
+  tally(b, host);
+  numberPorts(b, services);
+
+  // declared single hosts the capture never saw still get a row (their expected flows are then absent)
+  for (const role of profile.roles.keys()) {
+    for (const a of declaredHosts(profile, role)) if (!b.hosts.has(a)) host(a, 0);
+  }
+
+  passOne(b);
+  for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
+  passTwo(b);
+  finish(b.slots);
+  return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates };
+}
+
+/** Every flow's two hosts (created on first sight) and their packet, byte and time totals. */
+function tally(b: Build, host: (a: string, ts: number) => Slot): void {
+  const { records, orig, resp } = b;
+  for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const os = host(r.origH, r.ts);
     const ss = host(r.respH, r.ts);
-    oS[i] = os;
-    rS[i] = ss;
+    orig[i] = os.idx;
+    resp[i] = ss.idx;
     const o = os.info;
     const s = ss.info;
     o.pktsOut += r.origPkts; o.pktsIn += r.respPkts; o.bytesOut += r.origFrameBytes; o.bytesIn += r.respFrameBytes;
@@ -195,55 +242,62 @@ export function buildHostTable(
     o.firstTs = Math.min(o.firstTs, r.ts); o.lastTs = Math.max(o.lastTs, r.lastTs);
     s.firstTs = Math.min(s.firstTs, r.ts); s.lastTs = Math.max(s.lastTs, r.lastTs);
   }
+}
 
-  // declared single hosts the capture never saw still get a row (their expected flows are then absent)
-  for (const role of profile.roles.keys()) {
-    for (const a of declaredHosts(profile, role)) if (!hosts.has(a)) host(a, 0);
-  }
-
-  // per candidate list (one per transport and port): its services' ids and what each is evidence of
-  const plans = new Map<readonly Service[], { ids: string[]; pass1: number[]; pass2: number[] }>();
-  const planOf = (c: readonly Service[]) => {
-    let p = plans.get(c);
-    if (!p) {
-      const ids = c.map((s) => s.entry.id);
-      p = { ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) };
-      plans.set(c, p);
+/** Numbers each flow's candidate services (one list per transport and port) and plans what they are evidence of. */
+function numberPorts(b: Build, services: ServiceIndex): void {
+  const { records, port, candidates, plans } = b;
+  const numberOf = new Map<readonly Service[], number>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+    if (c.length === 0) {
+      port[i] = -1;
+      continue;
     }
-    return p;
-  };
-  const cands = new Array<readonly Service[]>(n);
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    cands[i] = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+    let k = numberOf.get(c);
+    if (k === undefined) {
+      numberOf.set(c, (k = candidates.length));
+      candidates.push(c);
+      const ids = c.map((s) => s.entry.id);
+      plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
+    }
+    port[i] = k;
   }
+}
 
-  // pass 1: managers and GUPs, from what they answer (a flow a declared manager opened is no evidence:
-  // that is the manager talking in the wrong direction, not its peer being a manager)
-  for (let i = 0; i < n; i++) {
-    const c = cands[i];
-    if (c.length === 0 || oS[i].declaredSepm) continue;
+/**
+ * Pass 1: managers and GUPs, from what they answer (a flow a declared manager opened is no evidence: that is
+ * the manager talking in the wrong direction, not its peer being a manager).
+ */
+function passOne(b: Build): void {
+  const { records, port, plans, slots, orig, resp } = b;
+  for (let i = 0; i < records.length; i++) {
+    const pn = port[i];
+    if (pn < 0 || slots[orig[i]].declaredSepm) continue;
     const r = records[i];
-    const p = planOf(c);
+    const p = plans[pn];
     const ans = answered(r);
     for (let k = 0; k < p.ids.length; k++) {
       const kind = p.pass1[k];
-      if (kind >= 0) addEvidence(rS[i], kind, i, r, p.ids[k], r.origH, ans);
+      if (kind >= 0) addEvidence(slots[resp[i]], kind, i, r, p.ids[k], r.origH, ans);
     }
   }
-  for (const s of slots.values()) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
+}
 
-  // pass 2: peers of the managers
-  for (let i = 0; i < n; i++) {
-    const c = cands[i];
-    if (c.length === 0) continue;
-    const os = oS[i];
-    const ss = rS[i];
+/** Pass 2: peers of the managers. */
+function passTwo(b: Build): void {
+  const { records, port, plans, slots, orig, resp } = b;
+  for (let i = 0; i < records.length; i++) {
+    const pn = port[i];
+    if (pn < 0) continue;
+    const os = slots[orig[i]];
+    const ss = slots[resp[i]];
     const toManager = ss.manager;
     const fromManager = os.manager;
     if (!toManager && !fromManager) continue;
     const r = records[i];
-    const p = planOf(c);
+    const p = plans[pn];
     const ans = answered(r);
     for (let k = 0; k < p.ids.length; k++) {
       const kind = p.pass2[k];
@@ -256,8 +310,11 @@ export function buildHostTable(
       }
     }
   }
+}
 
-  for (const s of slots.values()) {
+/** Turns the evidence into inferred roles; undeclared hosts take them as their roles. */
+function finish(slots: readonly Slot[]): void {
+  for (const s of slots) {
     if (s.ev === null) continue;
     const h = s.info;
     for (const [role, x] of s.ev) {
@@ -266,11 +323,4 @@ export function buildHostTable(
     }
     if (h.declared.length === 0) h.roles = h.inferred.map((i) => i.role);
   }
-  const orig = new Array<HostInfo>(n);
-  const resp = new Array<HostInfo>(n);
-  for (let i = 0; i < n; i++) {
-    orig[i] = oS[i].info;
-    resp[i] = rS[i].info;
-  }
-  return { hosts, orig, resp };
 }

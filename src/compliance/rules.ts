@@ -90,8 +90,8 @@ interface Prep {
    * Flows the rules may look at (not ignored by the site policy, not a host talking to itself), as record
    * indices in record order: `sep` those with a SEP candidate, `other` the rest
    */
-  sep: number[];
-  other: number[];
+  sep: Int32Array;
+  other: Int32Array;
   /** isIgnored(ctx.profile, port, a, b), each host's spec matching done once */
   ignored: (port: number, a: string, b: string) => boolean;
   /** compareAddresses-sorted copy, each address parsed once */
@@ -104,7 +104,7 @@ const prepCache = new WeakMap<RuleContext, Prep>();
 function prep(ctx: RuleContext): Prep {
   let p = prepCache.get(ctx);
   if (p !== undefined) return p;
-  const facts = ctx.facts ?? flowFacts(ctx.records, ctx.classes);
+  const facts = ctx.facts ?? flowFacts(ctx.records, ctx.classes, ctx.hosts);
   const pol = ctx.profile.policy;
   const hostIgnored = new Map<string, boolean>();
   const hostIgn = (a: string): boolean => {
@@ -114,18 +114,22 @@ function prep(ctx: RuleContext): Prep {
   };
   const noHosts = pol.ignoreHosts.length === 0;
   const ignored = (port: number, a: string, b: string) => pol.ignorePorts.includes(port) || (!noHosts && (hostIgn(a) || hostIgn(b)));
-  const sep: number[] = [];
-  const other: number[] = [];
   const records = ctx.records;
   const cls = facts.cls;
   const noPorts = pol.ignorePorts.length === 0;
+  // SEP flows fill the buffer from the front, the others from the back (then reversed into record order)
+  const buf = new Int32Array(records.length);
+  let nSep = 0;
+  let nOther = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (r.origH === r.respH) continue;
     if (!(noPorts && noHosts) && ignored(r.respP, r.origH, r.respH)) continue;
-    if (cls[i]?.candidates.length) sep.push(i);
-    else other.push(i);
+    if (cls[i]?.candidates.length) buf[nSep++] = i;
+    else buf[records.length - 1 - nOther++] = i;
   }
+  const sep = buf.subarray(0, nSep);
+  const other = buf.slice(records.length - nOther).reverse();
   const addrKeys = new Map<string, number[] | null>();
   const addrKey = (a: string) => {
     let k = addrKeys.get(a);
@@ -151,11 +155,17 @@ function prep(ctx: RuleContext): Prep {
   return p;
 }
 
+/** The host numbered `k` in the facts, undefined for -1 (an address not in the host table). */
+const hostAt = (f: FlowFacts, k: number): HostInfo | undefined => (k >= 0 ? f.hosts[k] : undefined);
+
 /** The records at `idx` for which `keep` holds. */
-function pick(ctx: RuleContext, idx: readonly number[], keep: (i: number, r: FlowRecord) => boolean): FlowRecord[] {
+function pick(ctx: RuleContext, idx: Int32Array, keep: (i: number, r: FlowRecord) => boolean): FlowRecord[] {
   const out: FlowRecord[] = [];
   const records = ctx.records;
-  for (const i of idx) if (keep(i, records[i])) out.push(records[i]);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    if (keep(i, records[i])) out.push(records[i]);
+  }
   return out;
 }
 
@@ -172,7 +182,8 @@ function grouped(
 ): Finding[] {
   const groups = new Map<string, Map<string, Map<string | number, FlowRecord[]>>>();
   const order: FlowRecord[][] = [];
-  for (const r of flows) {
+  for (let i = 0; i < flows.length; i++) {
+    const r = flows[i];
     const ka = a(r);
     let ma = groups.get(ka);
     if (!ma) groups.set(ka, (ma = new Map()));
@@ -294,36 +305,50 @@ function blockedFlows(ctx: RuleContext): Map<string, FlowRecord[]> {
   if (m !== undefined) return m;
   const { facts, sep } = prep(ctx);
   const records = ctx.records;
-  // the (responder, transport, port) of each originator's blocked flows; then which of those also worked
-  const blockedTo = new Map<string, Set<string>>();
-  for (const i of sep) {
-    if (facts.blocked[i] === NOT_BLOCKED) continue;
+  const { orig, resp, blocked } = facts;
+  // the (responder, transport, port) of each originator's blocked flows, then those of them that also worked;
+  // hosts by number (by address when not in the table), (responder, transport, port) as one number when
+  // the responder has one
+  const origKey = (i: number): number | string => (orig[i] >= 0 ? orig[i] : records[i].origH);
+  const toKey = (i: number): number | string => {
     const r = records[i];
-    let t = blockedTo.get(r.origH);
-    if (!t) blockedTo.set(r.origH, (t = new Set()));
-    t.add(`${r.respH}|${r.proto}|${r.respP}`);
+    return resp[i] >= 0 ? resp[i] * 131072 + (r.proto === 'tcp' ? 0 : 65536) + r.respP : `${r.respH}|${r.proto}|${r.respP}`;
+  };
+  const blockedTo = new Map<number | string, Set<number | string>>();
+  for (let k = 0; k < sep.length; k++) {
+    const i = sep[k];
+    if (blocked[i] === NOT_BLOCKED) continue;
+    const o = origKey(i);
+    let t = blockedTo.get(o);
+    if (!t) blockedTo.set(o, (t = new Set()));
+    t.add(toKey(i));
   }
-  const ok = new Set<string>();
+  // of those, the ones that also worked (a source with a working flow to the same service is not blocked)
+  const ok = new Map<number | string, Set<number | string>>();
   if (blockedTo.size) {
-    for (const i of sep) {
+    for (let k = 0; k < sep.length; k++) {
+      const i = sep[k];
       if (!worked(facts, i)) continue;
-      const r = records[i];
-      const t = blockedTo.get(r.origH);
+      const o = origKey(i);
+      const t = blockedTo.get(o);
       if (t === undefined) continue;
-      const k = `${r.respH}|${r.proto}|${r.respP}`;
-      if (t.has(k)) ok.add(`${r.origH}|${k}`);
+      const to = toKey(i);
+      if (!t.has(to)) continue;
+      let w = ok.get(o);
+      if (!w) ok.set(o, (w = new Set()));
+      w.add(to);
     }
   }
   m = new Map();
-  for (const i of sep) {
-    const b = facts.blocked[i];
+  for (let k = 0; k < sep.length; k++) {
+    const i = sep[k];
+    const b = blocked[i];
     if (b === NOT_BLOCKED) continue;
-    const r = records[i];
-    if (ok.size && ok.has(`${r.origH}|${r.respH}|${r.proto}|${r.respP}`)) continue;
+    if (ok.size && ok.get(origKey(i))?.has(toKey(i))) continue;
     const st = BLOCKED_NAMES[b]!;
     let l = m.get(st);
     if (!l) m.set(st, (l = []));
-    l.push(r);
+    l.push(records[i]);
   }
   blockedCache.set(ctx, m);
   return m;
@@ -461,8 +486,9 @@ const wrongRole: Rule = {
       if (noneInRange(c.candidates)) return false; // reported by version-inapplicable-port
       if (c.fit === 'wrong-role') return true;
       // an undeclared initiator reaching a declared responder on an administrative service
-      const o = ctx.hosts.get(r.origH);
-      const s = ctx.hosts.get(r.respH);
+      if (!declaring || c.fit !== 'expected' || !RESTRICTED.has(c.service.entry.id)) return false;
+      const o = hostAt(P.facts, P.facts.orig[i]);
+      const s = hostAt(P.facts, P.facts.resp[i]);
       return declaring && c.fit === 'expected' && RESTRICTED.has(c.service.entry.id) && !!o && o.declared.length === 0 && !!s && s.declared.includes(c.service.entry.responder);
     });
     return grouped(hits, (r) => r.origH, (r) => r.respH, (r) => r.respP, (g) => {
@@ -531,7 +557,7 @@ const versionInapplicable: Rule = {
     const hits = pick(ctx, P.sep, (i, r) => {
       const c = cls[i]!;
       // when the roles pin the service down, judge that one; else flag only if no candidate applies
-      if (c.service && c.fit === 'expected' && !allInRange(c.candidates) && ctx.hosts.get(r.origH)?.roles.length && ctx.hosts.get(r.respH)?.roles.length) return !inRange(c.service);
+      if (c.service && c.fit === 'expected' && !(allInRange(c.candidates) && inRange(c.service)) && hostAt(P.facts, P.facts.orig[i])?.roles.length && hostAt(P.facts, P.facts.resp[i])?.roles.length) return !inRange(c.service);
       return noneInRange(c.candidates);
     });
     return grouped(hits, (r) => r.respH, (r) => String(r.respP), (r) => r.proto, (g) => {
@@ -584,21 +610,25 @@ const unlisted: Rule = {
   id: 'unlisted-port',
   description: 'a SEP manager (declared or inferred) or other declared SEP host answering on a port outside the SEP catalogue (medium), or a declared SEP host opening one (low); ephemeral initiator ports are never judged',
   run(ctx) {
-    const sepHost = (a: string) => {
-      const h = ctx.hosts.get(a);
-      return !!h && (h.declared.length > 0 || h.roles.includes('sepm'));
-    };
     const P = prep(ctx);
+    const sepHosts = new Uint8Array(P.facts.hosts.length);
+    for (let k = 0; k < sepHosts.length; k++) {
+      const h = P.facts.hosts[k];
+      sepHosts[k] = h.declared.length > 0 || h.roles.includes('sepm') ? 1 : 0;
+    }
+    const sepHost = (k: number) => k >= 0 && sepHosts[k] === 1;
     // only flows whose direction was seen (a SYN) are judged by their responder port: a mid-stream flow's
     // "responder port" may be an ephemeral port
     const asResponder: FlowRecord[] = [];
     const asInitiator: FlowRecord[] = [];
-    for (const i of P.other) {
+    const other = P.other;
+    for (let k = 0; k < other.length; k++) {
+      const i = other[k];
       const r = ctx.records[i];
-      const respSep = sepHost(r.respH);
-      if (!respSep && !sepHost(r.origH)) continue;
+      const respSep = sepHost(P.facts.resp[i]);
+      if (!respSep && !sepHost(P.facts.orig[i])) continue;
       if (respSep && P.facts.answered[i] === 1 && !r.initiatorInferred) asResponder.push(r);
-      else if (ctx.hosts.get(r.origH)?.declared.length && !r.initiatorInferred) asInitiator.push(r);
+      else if (hostAt(P.facts, P.facts.orig[i])?.declared.length && !r.initiatorInferred) asInitiator.push(r);
     }
     const mk = (g: FlowRecord[], side: 'resp' | 'orig'): Finding => {
       const r = g[0];
@@ -666,8 +696,17 @@ export const RULES: readonly Rule[] = [
 
 /** Runs every rule; findings sorted by severity (high first), then rule order. */
 export function evaluate(ctx: RuleContext): Finding[] {
+  // a stable sort by (severity, rule order) of findings collected in rule order: one bucket per severity
+  const bySeverity: Finding[][] = SEVERITIES.map(() => []);
+  for (const rule of RULES) {
+    const fs = rule.run(ctx);
+    for (let k = 0; k < fs.length; k++) bySeverity[severityRank(fs[k].severity)].push(fs[k]);
+  }
+
   const out: Finding[] = [];
-  for (const rule of RULES) out.push(...rule.run(ctx));
-  const order = new Map(RULES.map((r, i) => [r.id, i]));
-  return out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || order.get(a.rule)! - order.get(b.rule)!);
+  for (let s = bySeverity.length - 1; s >= 0; s--) {
+    const fs = bySeverity[s];
+    for (let k = 0; k < fs.length; k++) out.push(fs[k]);
+  }
+  return out;
 }
