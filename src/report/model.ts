@@ -4,8 +4,14 @@
  *
  * Flow records use Zeek conn.log field names (`ts`, `uid`, `id.orig_h` … `history`), plus
  * `sep_service`, `initiator_inferred` and a few fields Zeek does not have (documented on ReportFlow).
+ *
+ * The flows are not held as objects: `Report.flows` is a ReportFlows, a view over the result's flow records
+ * that makes each ReportFlow when asked (on 100,000 flows the objects would be ~32 MB next to the records);
+ * the JSON writer renders the records directly.
  */
 import type { AnalysisResult } from '../engine.js';
+import type { Classification } from '../compliance/classify.js';
+import type { FlowRecord } from '../flow/record.js';
 import type { Finding, Severity } from '../compliance/rules.js';
 import { SEVERITIES } from '../compliance/rules.js';
 
@@ -160,10 +166,119 @@ export interface Report {
   summary: { flows: number; sep_flows: number; hosts: number; findings: Record<Severity, number>; inconclusive: number };
   hosts: ReportHost[];
   findings: ReportFinding[];
-  flows: ReportFlow[];
+  /** one per flow record, in the records' order; made on demand (see ReportFlows) */
+  flows: ReportFlows;
 }
 
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+/** `x` rounded to 6 decimals (microseconds, for times in seconds), as the report gives every time. */
+export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * The ReportFlow of one record: `service` is the catalogue id of its SEP service or null, `fit` how its roles fit
+ * it (`none` when not a SEP flow). The one definition of the shape: the JSON writer's direct rendering of
+ * records is tested against JSON.stringify of these objects.
+ */
+export function toReportFlow(r: FlowRecord, service: string | null, fit: string): ReportFlow {
+  return {
+    ts: round6(r.ts),
+    uid: r.uid,
+    'id.orig_h': r.origH,
+    'id.orig_p': r.origP,
+    'id.resp_h': r.respH,
+    'id.resp_p': r.respP,
+    proto: r.proto,
+    duration: round6(r.duration),
+    orig_bytes: r.origBytes,
+    resp_bytes: r.respBytes,
+    conn_state: r.connState,
+    history: r.history,
+    orig_pkts: r.origPkts,
+    orig_ip_bytes: r.origIpBytes,
+    resp_pkts: r.respPkts,
+    resp_ip_bytes: r.respIpBytes,
+    sep_service: service,
+    sep_fit: fit,
+    initiator_inferred: r.initiatorInferred,
+    initiator_basis: r.initiatorBasis,
+    orig_frame_bytes: r.origFrameBytes,
+    resp_frame_bytes: r.respFrameBytes,
+    vlan: r.vlan,
+    orig_syns: r.origSyns,
+    partial: r.partial,
+    icmp_errors: (r.icmpErrors ?? []).map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, first_ts: round6(e.firstTs) })),
+  };
+}
+
+/**
+ * The report's flows: a read-only sequence of ReportFlow, one per flow record in the records' order, each made
+ * when asked (iteration, `at`) and not kept: two calls give equal but distinct objects. It holds the records
+ * (a copy of the array, not of the records, which are immutable) and, per flow, the SEP service id and fit
+ * (8 bytes each), not the ReportFlow objects.
+ *
+ * `JSON.stringify` sees it as the array of all ReportFlow (`toJSON`), so a report stringified whole is what it
+ * always was; the JSON writer (src/report/json.ts) renders the records without making the objects.
+ */
+export class ReportFlows implements Iterable<ReportFlow> {
+  readonly #records: readonly FlowRecord[];
+  readonly #service: (string | null)[];
+  readonly #fit: string[];
+  readonly #sepCount: number;
+  /** number of flows */
+  readonly length: number;
+
+  /** @param classes classification per record uid; a record without one is no SEP flow (service null, fit `none`) */
+  constructor(records: readonly FlowRecord[], classes: ReadonlyMap<string, Classification>) {
+    const n = records.length;
+    this.#records = records.slice();
+    this.#service = new Array<string | null>(n);
+    this.#fit = new Array<string>(n);
+    let sep = 0;
+    // the classifications are usually in the records' order: walk both, look up only where they part
+    const keys = classes.keys();
+    const values = classes.values();
+    for (let i = 0; i < n; i++) {
+      const uid = records[i].uid;
+      let cl = values.next().value as Classification | undefined;
+      if (keys.next().value !== uid) cl = classes.get(uid);
+      const service = cl?.service?.entry.id ?? null;
+      this.#service[i] = service;
+      this.#fit[i] = cl?.fit ?? 'none';
+      if (service !== null) sep++;
+    }
+    this.#sepCount = sep;
+    this.length = n;
+  }
+
+  /** number of flows whose `sep_service` is not null */
+  get sepCount(): number {
+    return this.#sepCount;
+  }
+
+  /** The i-th flow (a new object each call), undefined outside 0 ≤ i < length. Negative i does not count from the end. */
+  at(i: number): ReportFlow | undefined {
+    if (!(i >= 0 && i < this.length) || !Number.isInteger(i)) return undefined;
+    return toReportFlow(this.#records[i], this.#service[i], this.#fit[i]);
+  }
+
+  /** The arrays behind the flows, index i for flow i (for writers: no object per flow); not to be changed. */
+  columns(): { records: readonly FlowRecord[]; service: readonly (string | null)[]; fit: readonly string[] } {
+    return { records: this.#records, service: this.#service, fit: this.#fit };
+  }
+
+  *[Symbol.iterator](): Generator<ReportFlow, void, undefined> {
+    for (let i = 0; i < this.length; i++) yield toReportFlow(this.#records[i], this.#service[i], this.#fit[i]);
+  }
+
+  /** All flows as an array of new objects (all alive at once: ~320 bytes per flow). */
+  toArray(): ReportFlow[] {
+    return [...this];
+  }
+
+  /** What JSON.stringify serialises in place of this object: `toArray()`. */
+  toJSON(): ReportFlow[] {
+    return this.toArray();
+  }
+}
 
 function toFinding(f: Finding): ReportFinding {
   const out: ReportFinding = {
@@ -200,37 +315,7 @@ export function buildReport(result: AnalysisResult, version: string): Report {
   const findingsBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of result.findings) findingsBySeverity[f.severity]++;
 
-  const flows: ReportFlow[] = result.records.map((r) => {
-    const cl = result.classes.get(r.uid);
-    return {
-      ts: round6(r.ts),
-      uid: r.uid,
-      'id.orig_h': r.origH,
-      'id.orig_p': r.origP,
-      'id.resp_h': r.respH,
-      'id.resp_p': r.respP,
-      proto: r.proto,
-      duration: round6(r.duration),
-      orig_bytes: r.origBytes,
-      resp_bytes: r.respBytes,
-      conn_state: r.connState,
-      history: r.history,
-      orig_pkts: r.origPkts,
-      orig_ip_bytes: r.origIpBytes,
-      resp_pkts: r.respPkts,
-      resp_ip_bytes: r.respIpBytes,
-      sep_service: cl?.service?.entry.id ?? null,
-      sep_fit: cl?.fit ?? 'none',
-      initiator_inferred: r.initiatorInferred,
-      initiator_basis: r.initiatorBasis,
-      orig_frame_bytes: r.origFrameBytes,
-      resp_frame_bytes: r.respFrameBytes,
-      vlan: r.vlan,
-      orig_syns: r.origSyns,
-      partial: r.partial,
-      icmp_errors: (r.icmpErrors ?? []).map((e) => ({ type: e.type, code: e.code, from: e.from, count: e.count, first_ts: round6(e.firstTs) })),
-    };
-  });
+  const flows = new ReportFlows(result.records, result.classes);
 
   const hosts: ReportHost[] = [...result.hosts.values()].map((h) => ({
     address: h.address,
@@ -316,7 +401,7 @@ export function buildReport(result: AnalysisResult, version: string): Report {
     })),
     summary: {
       flows: flows.length,
-      sep_flows: flows.filter((f) => f.sep_service !== null).length,
+      sep_flows: flows.sepCount,
       hosts: hosts.length,
       findings: findingsBySeverity,
       inconclusive: result.findings.filter((f) => f.inconclusive).length,

@@ -93,9 +93,12 @@ export function renderText(r: Report): string {
   }
   out.push('');
 
-  const sep = r.flows.filter((f) => f.sep_service !== null);
-  out.push(`SEP flows (${sep.length} of ${r.flows.length}; all flows are in --format json)`);
-  for (const f of sep) out.push(`  ${flowLine(f)}`);
+  // the SEP flows, each made as a ReportFlow only for its line
+  const service = r.flows.columns().service;
+  let sep = 0;
+  for (const s of service) if (s !== null) sep++;
+  out.push(`SEP flows (${sep} of ${r.flows.length}; all flows are in --format json)`);
+  for (let i = 0; i < service.length; i++) if (service[i] !== null) out.push(`  ${flowLine(r.flows.at(i)!)}`);
   return out.join('\n') + '\n';
 }
 
