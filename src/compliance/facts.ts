@@ -68,8 +68,6 @@ export function flowFacts(
       resp[i] = hostNo.get(records[i].respH) ?? -1;
     }
   }
-  const blocked = new Uint8Array(n);
-  const ans = new Uint8Array(n);
   let c: readonly (Classification | undefined)[];
   if (cls) c = cls;
   else {
@@ -77,11 +75,20 @@ export function flowFacts(
     for (let i = 0; i < n; i++) a[i] = classes.get(records[i].uid);
     c = a;
   }
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    const a = answered(r);
-    ans[i] = a ? 1 : 0;
-    if (c[i]?.candidates.length) blocked[i] = blockedCode(r, a);
+  const blocked = new Uint8Array(n);
+  let ans: Uint8Array;
+  if (known) {
+    ans = known.table.answered;
+    const port = known.table.port;
+    for (let i = 0; i < n; i++) if (port[i] >= 0) blocked[i] = blockedCode(records[i], ans[i] === 1);
+  } else {
+    ans = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      const a = answered(r);
+      ans[i] = a ? 1 : 0;
+      if (c[i]?.candidates.length) blocked[i] = blockedCode(r, a);
+    }
   }
   return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp };
 }

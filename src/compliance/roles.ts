@@ -155,6 +155,8 @@ export interface HostTable {
    */
   port: Int32Array;
   candidates: (readonly Service[])[];
+  /** index-aligned with the records: 1 when answered(record) */
+  answered: Uint8Array;
 }
 
 /**
@@ -195,6 +197,7 @@ export function buildHostTable(
     resp: new Int32Array(n),
     port: new Int32Array(n),
     candidates: [],
+    answered: new Uint8Array(n),
     plans: [],
   };
   const slotOf = new Map<string, Slot>();
@@ -211,24 +214,30 @@ export function buildHostTable(
     }
     return s;
   };
-  tally(b, host);
-  numberPorts(b, services);
+  // one pass: hosts and totals, candidate services, and pass 1 of the inference (which needs nothing more)
+  firstPass(b, host, services);
 
   // declared single hosts the capture never saw still get a row (their expected flows are then absent)
   for (const role of profile.roles.keys()) {
     for (const a of declaredHosts(profile, role)) if (!b.hosts.has(a)) host(a, 0);
   }
 
-  passOne(b);
   for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
   passTwo(b);
   finish(b.slots);
-  return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates };
+  return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates, answered: b.answered };
 }
 
-/** Every flow's two hosts (created on first sight) and their packet, byte and time totals. */
-function tally(b: Build, host: (a: string, ts: number) => Slot): void {
-  const { records, orig, resp } = b;
+/**
+ * Every flow's two hosts (created on first sight) and their packet, byte and time totals; whether it was
+ * answered; its candidate services, numbered (one list per transport and port) with a plan of what they are
+ * evidence of; and pass 1 of the inference: managers and GUPs, from what they answer (a flow a declared
+ * manager opened is no evidence: that is the manager talking in the wrong direction, not its peer being a
+ * manager).
+ */
+function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: ServiceIndex): void {
+  const { records, orig, resp, port, candidates, plans } = b;
+  const numberOf = new Map<readonly Service[], number>();
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const os = host(r.origH, r.ts);
@@ -241,15 +250,8 @@ function tally(b: Build, host: (a: string, ts: number) => Slot): void {
     s.pktsOut += r.respPkts; s.pktsIn += r.origPkts; s.bytesOut += r.respFrameBytes; s.bytesIn += r.origFrameBytes;
     o.firstTs = Math.min(o.firstTs, r.ts); o.lastTs = Math.max(o.lastTs, r.lastTs);
     s.firstTs = Math.min(s.firstTs, r.ts); s.lastTs = Math.max(s.lastTs, r.lastTs);
-  }
-}
-
-/** Numbers each flow's candidate services (one list per transport and port) and plans what they are evidence of. */
-function numberPorts(b: Build, services: ServiceIndex): void {
-  const { records, port, candidates, plans } = b;
-  const numberOf = new Map<readonly Service[], number>();
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
+    const ans = answered(r);
+    b.answered[i] = ans ? 1 : 0;
     const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
     if (c.length === 0) {
       port[i] = -1;
@@ -259,28 +261,15 @@ function numberPorts(b: Build, services: ServiceIndex): void {
     if (k === undefined) {
       numberOf.set(c, (k = candidates.length));
       candidates.push(c);
-      const ids = c.map((s) => s.entry.id);
+      const ids = c.map((x) => x.entry.id);
       plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
     }
     port[i] = k;
-  }
-}
-
-/**
- * Pass 1: managers and GUPs, from what they answer (a flow a declared manager opened is no evidence: that is
- * the manager talking in the wrong direction, not its peer being a manager).
- */
-function passOne(b: Build): void {
-  const { records, port, plans, slots, orig, resp } = b;
-  for (let i = 0; i < records.length; i++) {
-    const pn = port[i];
-    if (pn < 0 || slots[orig[i]].declaredSepm) continue;
-    const r = records[i];
-    const p = plans[pn];
-    const ans = answered(r);
-    for (let k = 0; k < p.ids.length; k++) {
-      const kind = p.pass1[k];
-      if (kind >= 0) addEvidence(slots[resp[i]], kind, i, r, p.ids[k], r.origH, ans);
+    if (os.declaredSepm) continue;
+    const p = plans[k];
+    for (let j = 0; j < p.ids.length; j++) {
+      const kind = p.pass1[j];
+      if (kind >= 0) addEvidence(ss, kind, i, r, p.ids[j], r.origH, ans);
     }
   }
 }
@@ -298,7 +287,7 @@ function passTwo(b: Build): void {
     if (!toManager && !fromManager) continue;
     const r = records[i];
     const p = plans[pn];
-    const ans = answered(r);
+    const ans = b.answered[i] === 1;
     for (let k = 0; k < p.ids.length; k++) {
       const kind = p.pass2[k];
       if (kind < 0) continue;

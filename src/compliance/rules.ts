@@ -158,42 +158,48 @@ function prep(ctx: RuleContext): Prep {
 /** The host numbered `k` in the facts, undefined for -1 (an address not in the host table). */
 const hostAt = (f: FlowFacts, k: number): HostInfo | undefined => (k >= 0 ? f.hosts[k] : undefined);
 
-/** The records at `idx` for which `keep` holds. */
-function pick(ctx: RuleContext, idx: Int32Array, keep: (i: number, r: FlowRecord) => boolean): FlowRecord[] {
-  const out: FlowRecord[] = [];
+/** The record indices at `idx` for which `keep` holds. */
+function pick(ctx: RuleContext, idx: Int32Array, keep: (i: number, r: FlowRecord) => boolean): number[] {
+  const out: number[] = [];
   const records = ctx.records;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
-    if (keep(i, records[i])) out.push(records[i]);
+    if (keep(i, records[i])) out.push(i);
   }
   return out;
 }
 
 /**
- * Groups flows by a key of three parts (the key text was `a|b|c`; none of the parts holds a `|`) and builds
- * one merged finding per group, in the order the groups were first seen.
+ * What flows are grouped by (the key text was e.g. `respH|proto|respP`; none of its parts holds a `|`):
+ * `resp`/`orig`: that host, transport and responder port; `pair`: originator, responder and responder port
+ * (any transport); `resp-port`: responder and responder port (any transport).
  */
-function grouped(
-  flows: FlowRecord[],
-  a: (r: FlowRecord) => string,
-  b: (r: FlowRecord) => string,
-  c: (r: FlowRecord) => string | number,
-  build: (group: FlowRecord[]) => Finding,
-): Finding[] {
-  const groups = new Map<string, Map<string, Map<string | number, FlowRecord[]>>>();
+type GroupBy = 'resp' | 'orig' | 'pair' | 'resp-port';
+
+/**
+ * Groups flows (record indices) and builds one merged finding per group, in the order the groups were
+ * first seen. Keys are numbers (hosts by number) except for hosts not in the table (by address).
+ */
+function grouped(ctx: RuleContext, idx: readonly number[], by: GroupBy, build: (group: FlowRecord[]) => Finding): Finding[] {
+  const { facts } = prep(ctx);
+  const { orig, resp } = facts;
+  const records = ctx.records;
+  const H = Math.max(1, facts.hosts.length);
+  const groups = new Map<number | string, Map<number, FlowRecord[]>>();
   const order: FlowRecord[][] = [];
-  for (let i = 0; i < flows.length; i++) {
-    const r = flows[i];
-    const ka = a(r);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const r = records[i];
+    let ka: number | string;
+    if (by === 'resp' || by === 'resp-port') ka = resp[i] >= 0 ? resp[i] : r.respH;
+    else if (by === 'orig') ka = orig[i] >= 0 ? orig[i] : r.origH;
+    else ka = orig[i] >= 0 && resp[i] >= 0 ? orig[i] * H + resp[i] : `${r.origH}|${r.respH}`;
+    const kb = by === 'resp' || by === 'orig' ? (r.proto === 'tcp' ? 0 : 65536) + r.respP : r.respP;
     let ma = groups.get(ka);
     if (!ma) groups.set(ka, (ma = new Map()));
-    const kb = b(r);
-    let mb = ma.get(kb);
-    if (!mb) ma.set(kb, (mb = new Map()));
-    const kc = c(r);
-    let g = mb.get(kc);
+    let g = ma.get(kb);
     if (!g) {
-      mb.set(kc, (g = []));
+      ma.set(kb, (g = []));
       order.push(g);
     }
     g.push(r);
@@ -300,7 +306,7 @@ const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) 
  * candidate flows the rules consider, whose blockedStatus is not null, except a source that also has a working
  * flow to the same service (a transient retry, not blocked). Each list in record order.
  */
-function blockedFlows(ctx: RuleContext): Map<string, FlowRecord[]> {
+function blockedFlows(ctx: RuleContext): Map<string, number[]> {
   let m = blockedCache.get(ctx);
   if (m !== undefined) return m;
   const { facts, sep } = prep(ctx);
@@ -348,12 +354,12 @@ function blockedFlows(ctx: RuleContext): Map<string, FlowRecord[]> {
     const st = BLOCKED_NAMES[b]!;
     let l = m.get(st);
     if (!l) m.set(st, (l = []));
-    l.push(records[i]);
+    l.push(i);
   }
   blockedCache.set(ctx, m);
   return m;
 }
-const blockedCache = new WeakMap<RuleContext, Map<string, FlowRecord[]>>();
+const blockedCache = new WeakMap<RuleContext, Map<string, number[]>>();
 
 function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open'): Rule {
   const text = BLOCKED_TEXT[id];
@@ -363,7 +369,7 @@ function blockedRule(id: 'blocked-dropped' | 'blocked-refused' | 'blocked-half-o
     run(ctx) {
       const hits = blockedFlows(ctx).get(id) ?? [];
       const P = prep(ctx);
-      return grouped(hits, (r) => r.respH, (r) => r.proto, (r) => r.respP, (g) => {
+      return grouped(ctx, hits, 'resp', (g) => {
         const c = ctx.classes.get(g[0].uid)!;
         const s = c.service ?? c.candidates[0];
         const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
@@ -422,7 +428,7 @@ const localhostOnly: Rule = {
     const cls = P.facts.cls;
     const localOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
     const hits = pick(ctx, P.sep, (i, r) => localOnly(cls[i]!.candidates) && !isLoopback(r.origH) && !isLoopback(r.respH));
-    return grouped(hits, (r) => r.respH, (r) => String(r.respP), (r) => r.proto, (g) => {
+    return grouped(ctx, hits, 'resp', (g) => {
       const s = ctx.classes.get(g[0].uid)!.candidates.find((x) => x.entry.sameHostOnly)!;
       const ans = g.some(answered);
       const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
@@ -450,7 +456,7 @@ const reversedDirection: Rule = {
     const P = prep(ctx);
     const cls = P.facts.cls;
     const hits = pick(ctx, P.sep, (i) => cls[i]!.fit === 'reversed');
-    return grouped(hits, (r) => r.origH, (r) => r.respH, (r) => r.respP, (g) => {
+    return grouped(ctx, hits, 'pair', (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
       return {
@@ -491,7 +497,7 @@ const wrongRole: Rule = {
       const s = hostAt(P.facts, P.facts.resp[i]);
       return declaring && c.fit === 'expected' && RESTRICTED.has(c.service.entry.id) && !!o && o.declared.length === 0 && !!s && s.declared.includes(c.service.entry.responder);
     });
-    return grouped(hits, (r) => r.origH, (r) => r.respH, (r) => r.respP, (g) => {
+    return grouped(ctx, hits, 'pair', (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
       return {
@@ -560,7 +566,7 @@ const versionInapplicable: Rule = {
       if (c.service && c.fit === 'expected' && !(allInRange(c.candidates) && inRange(c.service)) && hostAt(P.facts, P.facts.orig[i])?.roles.length && hostAt(P.facts, P.facts.resp[i])?.roles.length) return !inRange(c.service);
       return noneInRange(c.candidates);
     });
-    return grouped(hits, (r) => r.respH, (r) => String(r.respP), (r) => r.proto, (g) => {
+    return grouped(ctx, hits, 'resp', (g) => {
       const c = ctx.classes.get(g[0].uid)!;
       const s = c.service && !inRange(c.service) ? c.service : c.candidates.find((x) => !inRange(x))!;
       const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
@@ -589,7 +595,7 @@ const plaintext: Rule = {
       const c = cls[i]!;
       return c.service?.entry.id === 'client-http' && c.fit === 'expected';
     });
-    return grouped(hits, (r) => r.respH, (r) => String(r.respP), () => '', (g) => {
+    return grouped(ctx, hits, 'resp-port', (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const sources = P.sortAddresses(uniq(g.map((r) => r.origH)));
       return {
@@ -619,16 +625,16 @@ const unlisted: Rule = {
     const sepHost = (k: number) => k >= 0 && sepHosts[k] === 1;
     // only flows whose direction was seen (a SYN) are judged by their responder port: a mid-stream flow's
     // "responder port" may be an ephemeral port
-    const asResponder: FlowRecord[] = [];
-    const asInitiator: FlowRecord[] = [];
+    const asResponder: number[] = [];
+    const asInitiator: number[] = [];
     const other = P.other;
     for (let k = 0; k < other.length; k++) {
       const i = other[k];
       const r = ctx.records[i];
       const respSep = sepHost(P.facts.resp[i]);
       if (!respSep && !sepHost(P.facts.orig[i])) continue;
-      if (respSep && P.facts.answered[i] === 1 && !r.initiatorInferred) asResponder.push(r);
-      else if (hostAt(P.facts, P.facts.orig[i])?.declared.length && !r.initiatorInferred) asInitiator.push(r);
+      if (respSep && P.facts.answered[i] === 1 && !r.initiatorInferred) asResponder.push(i);
+      else if (hostAt(P.facts, P.facts.orig[i])?.declared.length && !r.initiatorInferred) asInitiator.push(i);
     }
     const mk = (g: FlowRecord[], side: 'resp' | 'orig'): Finding => {
       const r = g[0];
@@ -650,8 +656,8 @@ const unlisted: Rule = {
       return f;
     };
     return [
-      ...grouped(asResponder, (r) => r.respH, (r) => r.proto, (r) => r.respP, (g) => mk(g, 'resp')),
-      ...grouped(asInitiator, (r) => r.origH, (r) => r.proto, (r) => r.respP, (g) => mk(g, 'orig')),
+      ...grouped(ctx, asResponder, 'resp', (g) => mk(g, 'resp')),
+      ...grouped(ctx, asInitiator, 'orig', (g) => mk(g, 'orig')),
     ];
   },
 };
