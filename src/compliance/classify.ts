@@ -68,8 +68,12 @@ export function classifyAll(
     sig[k] = x;
   }
   const { orig, resp, port } = table;
-  // per candidate list: the classification of each (originator roles, responder roles) pair seen
-  const memo: Map<number, Classification>[] = table.candidates.map(() => new Map());
+  // per (candidate list, originator roles, responder roles): the first flow's classification, whose fields
+  // the others copy; a flat table while small (it nearly always is), else a map
+  const S = sigOfRoles.size;
+  const size = table.candidates.length * S * S;
+  const flat: (Classification | undefined)[] | null = size <= 1 << 16 ? new Array(size) : null;
+  const byKey = new Map<number, Classification>();
   for (let i = 0; i < n; i++) {
     const r = records[i];
     const pn = port[i];
@@ -77,12 +81,12 @@ export function classifyAll(
     if (pn < 0) {
       c = { uid: r.uid, service: null, candidates: NO_SERVICES, fit: 'none' };
     } else {
-      const m = memo[pn];
-      const key = sig[orig[i]] * 0x100000 + sig[resp[i]];
-      const proto = m.get(key);
+      const key = (pn * S + sig[orig[i]]) * S + sig[resp[i]];
+      const proto = flat !== null ? flat[key] : byKey.get(key);
       if (proto === undefined) {
         c = classifyFlow(r, services, table.hosts);
-        m.set(key, c);
+        if (flat !== null) flat[key] = c;
+        else byKey.set(key, c);
       } else {
         c = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
       }

@@ -85,14 +85,18 @@ export function matrixOf(
       if (resp[i] === h) shown[i] |= 2;
     }
   }
-  // per service: whether the site's version has it (and the reason text when not)
-  const versionNote = new Map<Service, string | null>();
-  const notInVersion = (sv: Service): string | null => {
-    let x = versionNote.get(sv);
+  // per service: a number for the cell key (by catalogue id), and whether the site's version has it (the
+  // reason text when not)
+  const serviceInfo = new Map<Service, { no: number; versionReason: string | null }>();
+  const serviceNo = new Map<string, number>();
+  const infoOf = (sv: Service) => {
+    let x = serviceInfo.get(sv);
     if (x === undefined) {
       const e = sv.entry;
-      x = sepVersion !== null && !versionInRange(sepVersion, e.versions.from, e.versions.until) ? `not in SEP ${e.versions.text}` : null;
-      versionNote.set(sv, x);
+      let no = serviceNo.get(e.id);
+      if (no === undefined) serviceNo.set(e.id, (no = serviceNo.size));
+      const versionReason = sepVersion !== null && !versionInRange(sepVersion, e.versions.from, e.versions.until) ? `not in SEP ${e.versions.text}` : null;
+      serviceInfo.set(sv, (x = { no, versionReason }));
     }
     return x;
   };
@@ -103,14 +107,21 @@ export function matrixOf(
   // blocked peers apart; the key was the text "id|dir|outcome", here a number with the same equality.
   // Two passes, so that each cell's flow and peer lists are allocated at their final size: the first numbers
   // the cells and counts, the second fills them in record order.
-  const serviceNo = new Map<string, number>();
   const cellsOf: (Map<number, number> | undefined)[] = new Array(facts.hosts.length);
   const cellOf = new Int32Array(2 * records.length).fill(-1); // (record, side) -> cell number
   const newPeer = new Uint8Array(2 * records.length); // 1 where the flow adds its peer to its cell (first sight)
-  const meta: { service: string; direction: 'out' | 'in'; status: CellStatus; reason: string | undefined; flows: number; peers: number }[] = [];
-  // (cell, peer) pairs seen: a number for peers in the host table, text for others
-  const H = Math.max(1, facts.hosts.length);
-  const seenPeer = new Set<number | string>();
+  // per cell: its fields, flow and peer counts, and the peers seen (by host number, or by address for hosts
+  // not in the table): the first one, then a set once there is a second
+  const meta: {
+    service: string;
+    direction: 'out' | 'in';
+    status: CellStatus;
+    reason: string | undefined;
+    flows: number;
+    peers: number;
+    peer0: number | string;
+    seen: Set<number | string> | null;
+  }[] = [];
   const cls = facts.cls;
   for (let i = 0; i < records.length; i++) {
     const c = cls[i];
@@ -124,11 +135,11 @@ export function matrixOf(
     const sv = c.service;
     const e = sv.entry;
     const localOnly = e.sameHostOnly && r.origH !== r.respH;
-    const versionReason = notInVersion(sv);
+    const info = infoOf(sv);
+    const versionReason = info.versionReason;
     const outcome: CellStatus = c.fit !== 'expected' || localOnly || versionReason !== null ? 'unexpected' : statusOfFlow(facts, i);
     const reason = outcome !== 'unexpected' ? undefined : localOnly ? 'local-only service seen on the wire' : versionReason !== null ? versionReason : c.fit;
-    let sn = serviceNo.get(e.id);
-    if (sn === undefined) serviceNo.set(e.id, (sn = serviceNo.size));
+    const sn = info.no;
     for (let side = 0; side < 2; side++) {
       if (side === 0 ? !oRole : !sRole) continue;
       const host = side === 0 ? o : s;
@@ -136,16 +147,25 @@ export function matrixOf(
       const hc = (cellsOf[host] ??= new Map());
       const k = (sn * 2 + side) * 8 + OUTCOME_NO[outcome];
       let g = hc.get(k);
+      const pk = peerNo >= 0 ? peerNo : side === 0 ? r.respH : r.origH;
+      let isNew: boolean;
       if (g === undefined) {
         hc.set(k, (g = meta.length));
-        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: undefined, flows: 0, peers: 0 });
+        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: undefined, flows: 0, peers: 0, peer0: pk, seen: null });
+        isNew = true;
+      } else {
+        const m = meta[g];
+        if (pk === m.peer0) isNew = false;
+        else {
+          if (m.seen === null) m.seen = new Set([m.peer0]);
+          isNew = !m.seen.has(pk);
+          if (isNew) m.seen.add(pk);
+        }
       }
       const m = meta[g];
       cellOf[2 * i + side] = g;
       m.flows++;
-      const pk = peerNo >= 0 ? g * H + peerNo : `${g}|${side === 0 ? r.respH : r.origH}`;
-      if (!seenPeer.has(pk)) {
-        seenPeer.add(pk);
+      if (isNew) {
         newPeer[2 * i + side] = 1;
         m.peers++;
       }
@@ -160,6 +180,7 @@ export function matrixOf(
     cells[g] = cell;
     m.flows = 0; // from here: fill positions
     m.peers = 0;
+    m.seen = null;
   }
   for (let j = 0; j < cellOf.length; j++) {
     const g = cellOf[j];

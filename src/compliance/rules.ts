@@ -92,6 +92,17 @@ interface Prep {
    */
   sep: Int32Array;
   other: Int32Array;
+  /**
+   * Subsets of `sep` in record order, so that the rules need not scan every SEP flow: `blocked` those with a
+   * blocked status; `localOnly` those with a local-only candidate service; `reversed` those classified
+   * reversed; `wrongRole` those classified wrong-role, or expected on an administrative (RESTRICTED) service
+   */
+  blocked: number[];
+  localOnly: number[];
+  reversed: number[];
+  wrongRole: number[];
+  /** whether a candidate list holds a local-only service */
+  hasLocalOnly: (c: readonly Service[]) => boolean;
   /** isIgnored(ctx.profile, port, a, b), each host's spec matching done once */
   ignored: (port: number, a: string, b: string) => boolean;
   /** compareAddresses-sorted copy, each address parsed once */
@@ -117,16 +128,31 @@ function prep(ctx: RuleContext): Prep {
   const records = ctx.records;
   const cls = facts.cls;
   const noPorts = pol.ignorePorts.length === 0;
+  const { orig, resp } = facts;
+  const hasLocalOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
+  const blocked: number[] = [];
+  const localOnly: number[] = [];
+  const reversed: number[] = [];
+  const wrongRole: number[] = [];
   // SEP flows fill the buffer from the front, the others from the back (then reversed into record order)
   const buf = new Int32Array(records.length);
   let nSep = 0;
   let nOther = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    if (r.origH === r.respH) continue;
+    // a host talking to itself (hosts in the table have one number per address)
+    if (orig[i] >= 0 ? orig[i] === resp[i] : r.origH === r.respH) continue;
     if (!(noPorts && noHosts) && ignored(r.respP, r.origH, r.respH)) continue;
-    if (cls[i]?.candidates.length) buf[nSep++] = i;
-    else buf[records.length - 1 - nOther++] = i;
+    const c = cls[i];
+    if (!c?.candidates.length) {
+      buf[records.length - 1 - nOther++] = i;
+      continue;
+    }
+    buf[nSep++] = i;
+    if (facts.blocked[i] !== NOT_BLOCKED) blocked.push(i);
+    if (hasLocalOnly(c.candidates)) localOnly.push(i);
+    if (c.fit === 'reversed') reversed.push(i);
+    else if (c.service && (c.fit === 'wrong-role' || (c.fit === 'expected' && RESTRICTED.has(c.service.entry.id)))) wrongRole.push(i);
   }
   const sep = buf.subarray(0, nSep);
   const other = buf.slice(records.length - nOther).reverse();
@@ -150,7 +176,7 @@ function prep(ctx: RuleContext): Prep {
   };
   const covering = new Map<string, string | null>();
   const summarise = (xs: string[]) => summarise0(xs, ctx.profile, covering, sortAddresses);
-  p = { facts, sep, other, ignored, sortAddresses, summarise };
+  p = { facts, sep, other, blocked, localOnly, reversed, wrongRole, hasLocalOnly, ignored, sortAddresses, summarise };
   prepCache.set(ctx, p);
   return p;
 }
@@ -159,7 +185,7 @@ function prep(ctx: RuleContext): Prep {
 const hostAt = (f: FlowFacts, k: number): HostInfo | undefined => (k >= 0 ? f.hosts[k] : undefined);
 
 /** The record indices at `idx` for which `keep` holds. */
-function pick(ctx: RuleContext, idx: Int32Array, keep: (i: number, r: FlowRecord) => boolean): number[] {
+function pick(ctx: RuleContext, idx: Int32Array | readonly number[], keep: (i: number, r: FlowRecord) => boolean): number[] {
   const out: number[] = [];
   const records = ctx.records;
   for (let k = 0; k < idx.length; k++) {
@@ -309,49 +335,46 @@ const BLOCKED_TEXT: Record<string, { description: string; verb: (many: boolean) 
 function blockedFlows(ctx: RuleContext): Map<string, number[]> {
   let m = blockedCache.get(ctx);
   if (m !== undefined) return m;
-  const { facts, sep } = prep(ctx);
+  const P = prep(ctx);
+  const { facts, sep } = P;
   const records = ctx.records;
-  const { orig, resp, blocked } = facts;
-  // the (responder, transport, port) of each originator's blocked flows, then those of them that also worked;
-  // hosts by number (by address when not in the table), (responder, transport, port) as one number when
-  // the responder has one
+  const { orig, resp } = facts;
+  // hosts by number (by address when not in the table); (responder, transport, port) as one number when the
+  // responder has one
   const origKey = (i: number): number | string => (orig[i] >= 0 ? orig[i] : records[i].origH);
   const toKey = (i: number): number | string => {
     const r = records[i];
     return resp[i] >= 0 ? resp[i] * 131072 + (r.proto === 'tcp' ? 0 : 65536) + r.respP : `${r.respH}|${r.proto}|${r.respP}`;
   };
+  // the (responder, transport, port) of each originator's blocked flows
   const blockedTo = new Map<number | string, Set<number | string>>();
-  for (let k = 0; k < sep.length; k++) {
-    const i = sep[k];
-    if (blocked[i] === NOT_BLOCKED) continue;
+  const hasBlocked = new Uint8Array(facts.hosts.length);
+  for (const i of P.blocked) {
     const o = origKey(i);
     let t = blockedTo.get(o);
     if (!t) blockedTo.set(o, (t = new Set()));
     t.add(toKey(i));
+    if (orig[i] >= 0) hasBlocked[orig[i]] = 1;
   }
-  // of those, the ones that also worked (a source with a working flow to the same service is not blocked)
+  // of those, the ones the same originator also reached with a working flow
   const ok = new Map<number | string, Set<number | string>>();
   if (blockedTo.size) {
     for (let k = 0; k < sep.length; k++) {
       const i = sep[k];
+      if (orig[i] >= 0 ? hasBlocked[orig[i]] === 0 : !blockedTo.has(records[i].origH)) continue;
       if (!worked(facts, i)) continue;
       const o = origKey(i);
-      const t = blockedTo.get(o);
-      if (t === undefined) continue;
       const to = toKey(i);
-      if (!t.has(to)) continue;
+      if (!blockedTo.get(o)!.has(to)) continue;
       let w = ok.get(o);
       if (!w) ok.set(o, (w = new Set()));
       w.add(to);
     }
   }
   m = new Map();
-  for (let k = 0; k < sep.length; k++) {
-    const i = sep[k];
-    const b = blocked[i];
-    if (b === NOT_BLOCKED) continue;
+  for (const i of P.blocked) {
     if (ok.size && ok.get(origKey(i))?.has(toKey(i))) continue;
-    const st = BLOCKED_NAMES[b]!;
+    const st = BLOCKED_NAMES[facts.blocked[i]]!;
     let l = m.get(st);
     if (!l) m.set(st, (l = []));
     l.push(i);
@@ -426,8 +449,7 @@ const localhostOnly: Rule = {
   run(ctx) {
     const P = prep(ctx);
     const cls = P.facts.cls;
-    const localOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
-    const hits = pick(ctx, P.sep, (i, r) => localOnly(cls[i]!.candidates) && !isLoopback(r.origH) && !isLoopback(r.respH));
+    const hits = pick(ctx, P.localOnly, (i, r) => P.hasLocalOnly(cls[i]!.candidates) && !isLoopback(r.origH) && !isLoopback(r.respH));
     return grouped(ctx, hits, 'resp', (g) => {
       const s = ctx.classes.get(g[0].uid)!.candidates.find((x) => x.entry.sameHostOnly)!;
       const ans = g.some(answered);
@@ -455,7 +477,7 @@ const reversedDirection: Rule = {
   run(ctx) {
     const P = prep(ctx);
     const cls = P.facts.cls;
-    const hits = pick(ctx, P.sep, (i) => cls[i]!.fit === 'reversed');
+    const hits = pick(ctx, P.reversed, (i) => cls[i]!.fit === 'reversed');
     return grouped(ctx, hits, 'pair', (g) => {
       const s = ctx.classes.get(g[0].uid)!.service!;
       const r = g[0];
@@ -483,12 +505,11 @@ const wrongRole: Rule = {
     const v = ctx.profile.sepVersion;
     const P = prep(ctx);
     const cls = P.facts.cls;
-    const localOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
     const noneInRange = perCandidates((c) => !!v && !c.some((s) => versionInRange(v, s.entry.versions.from, s.entry.versions.until)));
-    const hits = pick(ctx, P.sep, (i, r) => {
+    const hits = pick(ctx, P.wrongRole, (i) => {
       const c = cls[i]!;
       if (!c.service) return false;
-      if (localOnly(c.candidates)) return false; // reported by localhost-only-port-exposed
+      if (P.hasLocalOnly(c.candidates)) return false; // reported by localhost-only-port-exposed
       if (noneInRange(c.candidates)) return false; // reported by version-inapplicable-port
       if (c.fit === 'wrong-role') return true;
       // an undeclared initiator reaching a declared responder on an administrative service
