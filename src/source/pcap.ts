@@ -11,8 +11,11 @@
  *   the same byte order;
  * - it walks the 16-byte record headers itself and feeds pcap-parser, through a tiny EventEmitter
  *   posing as its stream, only runs of whole records whose captured length is sane; pcap-parser then
- *   emits `packet` synchronously for each, and the frames are yielded as one batch;
- * - the next chunk is read only when the consumer asks for the frame after the batch (backpressure);
+ *   emits `packet` synchronously for each. `pump` hands each at once to its consumer in one reused Frame
+ *   (nothing of ours is allocated per packet; pcap-parser's own packet objects cannot be avoided);
+ *   iteration yields the batch's frames one by one. Both share that one loop (`batch`);
+ * - the next chunk is read only when the consumer is done with the batch: at most one more chunk is
+ *   read ahead, for regular files only (`ChunkReader`), so memory stays bounded (backpressure);
  * - the file descriptor is closed in a `finally` of the async generator (end, `break`, throw) and on
  *   every rejected header.
  *
@@ -250,25 +253,25 @@ class PcapSource extends ReaderSource {
     fcsLen: 0,
     comment: undefined,
   };
-  /** pcap-parser's packets of the current batch (slots reused from batch to batch; `count` are valid) */
-  private readonly pkts: PcapParserPacket[] = [];
-  /** file offset of each record of the current batch */
+  /** file offset of each record of the current batch (slots reused from batch to batch) */
   private readonly offsets: number[] = [];
   /** version 2.3 only: whether each record of the current batch had its lengths swapped back */
   private readonly swapped: boolean[] = [];
-  /** packets pcap-parser emitted into the current batch */
+  /** records fed to pcap-parser in the current batch, and how many packets it has emitted of them */
+  private expected = 0;
   private count = 0;
+  /** where each packet goes, as `frame` (set by `run` / `frames`) */
+  private sink: (frame: Frame) => void = () => undefined;
   private parser: PcapParserInstance | null = null;
   private readonly feed = new ParserFeed();
   private parserError: Error | null = null;
 
   /**
-   * Fills `f` from packet `i` of the current batch (pcap-parser's packet; its record at `offsets[i]`),
-   * counting the record's anomalies (here, as the frame is delivered, so that the first of each kind is the
-   * first in file order however the file was cut into chunks). Sets every field but `index`.
+   * Fills `f` from pcap-parser's packet `pkt`, record `i` of the current batch (at `offsets[i]`), counting the
+   * record's anomalies (all of them here, record by record, so that the first of each kind is the first in
+   * file order however the file was cut into chunks). Sets every field but `index`.
    */
-  private toFrame(i: number, f: Frame): void {
-    const pkt = this.pkts[i];
+  private toFrame(pkt: PcapParserPacket, i: number, f: Frame): void {
     const offset = this.offsets[i];
     const h = pkt.header;
     if (this.hdr.lengthOrder === LengthOrder.Maybe && this.swapped[i]) {
@@ -329,8 +332,12 @@ class PcapSource extends ReaderSource {
   private startParser(): void {
     const parser = pcapParser.parse(this.feed);
     this.parser = parser;
+    // each packet goes on at once (pcap-parser's objects die young): no per-packet object of ours
     parser.on('packet', (pkt) => {
-      this.pkts[this.count++] = pkt;
+      const i = this.count++;
+      if (i >= this.expected) return; // cannot happen (whole records only); `batch` reports the desync
+      this.toFrame(pkt, i, this.frame);
+      this.sink(this.frame);
     });
     // pcap-parser throws (crashing the process) when nobody listens for 'error'.
     parser.on('error', (e) => {
@@ -348,10 +355,12 @@ class PcapSource extends ReaderSource {
 
   /**
    * The reader's one loop step, shared by iteration and `pump`: walks the whole, sane records already in the
-   * buffer and has pcap-parser parse them (synchronously) into packets `0 .. count-1` of the batch, then
-   * consumes them from the reader. Their data are views into the read buffer, valid until the next `ensure`.
-   * @returns n > 0: a batch of n packets is ready (`toFrame`); n < 0: -n unread bytes must be made available
-   *   (`ChunkReader.ensure`) before calling again; 0: the end (EOF, or a fault recorded in `stats.fault`)
+   * buffer, consumes them from the reader and has pcap-parser parse them, which hands each packet
+   * synchronously, as `this.frame`, to `this.sink`. Their data are views into the read buffer, valid until the
+   * next `ensure`.
+   * @returns n > 0: n packets went to the sink; n < 0: -n unread bytes must be made available
+   *   (`ChunkReader.ensure`) before calling again; 0: the end (EOF, or a fault recorded in `stats.fault`; packets
+   *   pcap-parser did give before a `pcap_parser_desync` went to the sink)
    */
   private batch(): number {
     const r = this.reader;
@@ -368,6 +377,8 @@ class PcapSource extends ReaderSource {
     // Walk whole, sane records already in the buffer. Records of the modified format or with
     // swapped lengths are rewritten in place into the standard 16-byte layout (at `w`) for pcap-parser.
     const b = r.buf;
+    const dv = r.view;
+    const le = !be;
     const start = r.pos;
     const end = r.end;
     const base = r.offset - start;
@@ -377,8 +388,8 @@ class PcapSource extends ReaderSource {
     let bogus = -1;
     let k = 0;
     while (end - q >= hdrLen) {
-      let caplen = be ? b.readUInt32BE(q + 8) : b.readUInt32LE(q + 8);
-      let len = be ? b.readUInt32BE(q + 12) : b.readUInt32LE(q + 12);
+      let caplen = dv.getUint32(q + 8, le);
+      let len = dv.getUint32(q + 12, le);
       let swap = false;
       if (order === LengthOrder.Swapped || (order === LengthOrder.Maybe && caplen > len)) {
         const t = caplen;
@@ -411,7 +422,10 @@ class PcapSource extends ReaderSource {
       w += PCAP_RECORD_HEADER_LENGTH + caplen;
     }
     if (q > start) {
+      const at = r.offset;
+      r.skip(q - start);
       this.count = 0;
+      this.expected = k;
       // We hand pcap-parser whole records only, so what it keeps between calls is always an empty tail of
       // the previous batch; dropping it makes pcap-parser take our bytes as they are instead of copying
       // them into a new Buffer per batch (frames are views into the reader's buffer, valid until the
@@ -419,10 +433,9 @@ class PcapSource extends ReaderSource {
       (this.parser as unknown as { buffer: Buffer | null }).buffer = null;
       this.feed.emit('data', b.subarray(start, rewrite ? w : q));
       if (this.count !== k) {
-        this.fault('pcap_parser_desync', r.offset, `pcap-parser returned ${this.count} of ${k} records.`);
+        this.fault('pcap_parser_desync', at, `pcap-parser returned ${this.count} of ${k} records.`);
         return 0;
       }
-      r.skip(q - start);
       return k;
     }
     if (bogus >= 0) {
@@ -465,22 +478,18 @@ class PcapSource extends ReaderSource {
   }
 
   protected async run(onFrame: (frame: Frame) => void): Promise<void> {
-    const frame = this.frame;
     const stats = this.stats;
     const r = this.reader;
+    this.sink = (f) => {
+      f.index = ++stats.frames;
+      stats.bytesRead = r.offset;
+      onFrame(f);
+    };
     try {
       this.startParser();
       for (;;) {
         const n = this.batch();
-        if (n > 0) {
-          for (let i = 0; i < n; i++) {
-            this.toFrame(i, frame);
-            frame.index = ++stats.frames;
-            stats.bytesRead = r.offset;
-            onFrame(frame);
-          }
-          continue;
-        }
+        if (n > 0) continue;
         if (n === 0 || !(await this.refill(-n))) return;
       }
     } finally {
@@ -490,22 +499,25 @@ class PcapSource extends ReaderSource {
   }
 
   protected async *frames(): AsyncGenerator<Frame, void, undefined> {
-    const frame = this.frame;
     const stats = this.stats;
     const r = this.reader;
+    // the batch's frames, yielded (and only then counted) one by one after pcap-parser made them
+    const ready: Frame[] = [];
+    this.sink = (f) => {
+      ready.push(copyFrame(f));
+    };
     try {
       this.startParser();
       for (;;) {
         const n = this.batch();
-        if (n > 0) {
-          for (let i = 0; i < n; i++) {
-            this.toFrame(i, frame);
-            frame.index = ++stats.frames;
-            stats.bytesRead = r.offset;
-            yield copyFrame(frame);
-          }
-          continue;
+        for (let i = 0; i < ready.length; i++) {
+          const f = ready[i];
+          f.index = ++stats.frames;
+          stats.bytesRead = r.offset;
+          yield f;
         }
+        ready.length = 0;
+        if (n > 0) continue;
         if (n === 0 || !(await this.refill(-n))) return;
       }
     } finally {

@@ -2,7 +2,11 @@
  * pcapng reader (draft-ietf-opsawg-pcapng, "PCAP Now Generic (pcapng) Capture File Format").
  *
  * Reads blocks sequentially from a `ChunkReader` (one large reused buffer; more is read only when the
- * consumer asks for the next frame) and yields one frame per packet block:
+ * consumer asks for a frame beyond it, plus at most one chunk read ahead for regular files) and gives one
+ * frame per packet block. One synchronous loop (`step`) decodes every complete block in the buffer; `pump`
+ * runs it over the whole buffer, delivering each packet in one reused Frame (the only allocation per packet
+ * is its `data`, a Uint8Array view into the buffer), and iteration runs it one frame at a time, yielding a
+ * fresh Frame each. Blocks recognised:
  *
  * - SHB (section 4.1): either byte order, any number of sections per file; interface ids restart per
  *   section; major version 1 only. The first section of another version makes the file unreadable
