@@ -91,39 +91,56 @@ function newlineText(depth: number): Text {
   return newlines[depth] ?? (newlines[depth] = new Text('\n' + '  '.repeat(depth)));
 }
 
-/** Number of decimal digits of an integer 0 ≤ v < 2^53. */
-function digits(v: number): number {
-  if (v < 100000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-  if (v < 1e10) return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
-  let n = 11;
-  for (let t = 1e11; v >= t; t *= 10) n++;
-  return n;
+/** "00" … "99": two digits a division. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+
+/** Number of decimal digits of an integer 0 ≤ x < 2^31. */
+function digits31(x: number): number {
+  return x < 100000 ? (x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : 5) : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
+}
+
+/** An integer 0 ≤ x < 2^31 (not checked), in int32 arithmetic. */
+function putInt31(b: Uint8Array, o: number, x: number): number {
+  x |= 0;
+  const end = o + digits31(x);
+  let j = end;
+  while (x >= 100) {
+    const q = (x / 100) | 0;
+    const r = (x - q * 100) << 1;
+    b[--j] = PAIRS[r + 1];
+    b[--j] = PAIRS[r];
+    x = q;
+  }
+  if (x >= 10) {
+    b[--j] = PAIRS[(x << 1) + 1];
+    b[--j] = PAIRS[x << 1];
+  } else b[--j] = 48 + x;
+  return end;
 }
 
 /** A non-negative integer below 2^53 (not checked). */
 function putUint(b: Uint8Array, o: number, v: number): number {
-  const end = o + digits(v);
-  let j = end;
-  if (v <= 0x7fffffff) {
-    do {
-      const q = (v / 10) | 0;
-      b[--j] = 48 + v - q * 10;
-      v = q;
-    } while (v !== 0);
-  } else {
-    do {
-      const q = Math.floor(v / 10);
-      b[--j] = 48 + v - q * 10;
-      v = q;
-    } while (v !== 0);
+  if (v <= 0x7fffffff) return putInt31(b, o, v);
+  // the digits below the last 9 in double arithmetic, the last 9 (zero-padded) in int32
+  let hi = Math.floor(v / 1e9);
+  let lo = v - hi * 1e9;
+  if (lo < 0) {
+    // (v / 1e9 rounded up to the next integer)
+    hi -= 1;
+    lo += 1e9;
   }
+  o = putUint(b, o, hi);
+  const end = o + 9;
+  b.fill(48, o, end - digits31(lo));
+  putInt31(b, end - digits31(lo), lo);
   return end;
 }
 
 /** A number as JSON.stringify writes it: its shortest round-trip text (String(v)), `null` when not finite. At most 25 bytes. */
 function putNumber(b: Uint8Array, o: number, v: number): number {
   // non-negative integers below 2^31 digit by digit (-0 included: written 0, as String(-0) is)
-  if ((v | 0) === v && v >= 0) return putUint(b, o, v);
+  if ((v | 0) === v && v >= 0) return putInt31(b, o, v);
+  if (v > 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) return putUint(b, o, v);
   return putAscii(b, o, Number.isFinite(v) ? String(v) : 'null');
 }
 
@@ -138,16 +155,14 @@ function putRound6(b: Uint8Array, o: number, x: number): number {
   const k = Math.round(x * 1e6);
   if (!(k >= 0 && k < 4294967296e6)) return putNumber(b, o, k / 1e6);
   const ip = Math.floor(k / 1e6);
-  let f = k - ip * 1e6;
-  o = putUint(b, o, ip);
+  const f = (k - ip * 1e6) | 0;
+  o = ip <= 0x7fffffff ? putInt31(b, o, ip) : putUint(b, o, ip);
   if (f === 0) return o;
-  b[o] = 46; // .
-  let end = o + 7;
-  for (let j = 6; j > 0; j--) {
-    const q = (f / 10) | 0;
-    b[o + j] = 48 + f - q * 10;
-    f = q;
-  }
+  // `.` and the 6 digits of f (zero-padded), trailing zeros dropped
+  b[o] = 46;
+  const lead = 6 - digits31(f);
+  for (let j = 1; j <= lead; j++) b[o + j] = 48;
+  let end = putInt31(b, o + 1 + lead, f);
   while (b[end - 1] === 48) end--;
   return end;
 }
@@ -252,57 +267,84 @@ function writeValue(w: Out, v: unknown, depth: number): void {
   w.path.pop();
 }
 
+/** Sum of the lengths of the strings a[from], a[from + 1] … before the first element that is no string (set by stringRun). */
+let runChars = 0;
+
+/**
+ * The end of the run of strings starting at a[from]; their total length in runChars. (Also brings them into the
+ * cache many at a time: the loads are independent here, unlike in the writing loop, which waits for each.)
+ */
+function stringRun(a: unknown[], from: number): number {
+  let chars = 0;
+  let i = from;
+  for (; i < a.length; i++) {
+    const e = a[i];
+    if (typeof e !== 'string') break;
+    chars += e.length;
+  }
+  runChars = chars;
+  return i;
+}
+
+/** Writes the strings a[from] … a[to - 1] (all strings), each after `,` (but the array's first) and `nl`. */
+function writeStrings(w: Out, a: unknown[], from: number, to: number, nl: Text): void {
+  const nlWords = nl.words;
+  const nlBytes = nl.length;
+  let b = w.buf;
+  let dv = w.dv;
+  let end = b.length - SLACK;
+  let o = w.o;
+  for (let i = from; i < to; i++) {
+    const e = a[i] as string;
+    const len = e.length;
+    const need = 1 + nlBytes + 6 * len + 2;
+    if (o + need > end) {
+      w.o = o;
+      room(w, need);
+      b = w.buf;
+      dv = w.dv;
+      end = b.length - SLACK;
+      o = w.o;
+    }
+    if (i > 0) b[o++] = 44; // ,
+    for (let j = 0; j < nlWords.length; j++) dv.setInt32(o + 4 * j, nlWords[j], true);
+    o += nlBytes;
+    b[o] = 34;
+    let j = 0;
+    for (; j < len; j++) {
+      const c = e.charCodeAt(j);
+      if (c < 0x20 || c > 0x7e || c === 34 || c === 92) break;
+      b[o + 1 + j] = c;
+    }
+    if (j < len) o += b.write(JSON.stringify(e), o, 'utf8');
+    else {
+      b[o + 1 + len] = 34;
+      o += len + 2;
+    }
+  }
+  w.o = o;
+}
+
 function writeArray(w: Out, a: unknown[], depth: number): void {
   const n = a.length;
   if (n === 0) return writeText(w, EMPTY_ARRAY);
   writeText(w, OPEN_ARRAY);
   const nl = newlineText(depth + 1);
-  const nlWords = nl.words;
-  const nlBytes = nl.length;
-  for (let i = 0; i < n; ) {
-    // a run of strings (arrays of flow uids, of addresses): one tight loop, the buffer in locals
-    let b = w.buf;
-    let dv = w.dv;
-    let end = b.length - SLACK;
-    let o = w.o;
-    for (; i < n; i++) {
-      const e = a[i];
-      if (typeof e !== 'string') break;
-      const need = 1 + nlBytes + 6 * e.length + 2;
-      if (o + need > end) {
-        w.o = o;
-        room(w, need);
-        b = w.buf;
-        dv = w.dv;
-        end = b.length - SLACK;
-        o = w.o;
-      }
-      if (i > 0) b[o++] = 44; // ,
-      for (let j = 0; j < nlWords.length; j++) dv.setInt32(o + 4 * j, nlWords[j], true);
-      o += nlBytes;
-      const len = e.length;
-      b[o] = 34;
-      let j = 0;
-      for (; j < len; j++) {
-        const c = e.charCodeAt(j);
-        if (c < 0x20 || c > 0x7e || c === 34 || c === 92) break;
-        b[o + 1 + j] = c;
-      }
-      if (j < len) o += b.write(JSON.stringify(e), o, 'utf8');
-      else {
-        b[o + 1 + len] = 34;
-        o += len + 2;
-      }
+  for (let i = 0; i < n; i++) {
+    // runs of strings (arrays of flow uids, of addresses) in a loop of their own
+    const stop = stringRun(a, i);
+    if (stop > i) {
+      const need = (stop - i) * (1 + nl.length + 2) + 6 * runChars;
+      if (need <= PIECE) room(w, need);
+      writeStrings(w, a, i, stop, nl);
+      i = stop;
+      if (i === n) break;
     }
-    w.o = o;
-    if (i === n) break;
-    // anything else
     if (i > 0) writeText(w, COMMA);
     writeText(w, nl);
     const r = resolve(a[i], String(i), depth + 1);
     if (r === SKIP) writeText(w, NULL);
     else writeValue(w, r, depth + 1);
-    i++;
   }
   writeText(w, newlineText(depth));
   writeText(w, CLOSE_ARRAY);
@@ -518,18 +560,8 @@ function putFlow(b: Buffer, dv: DataView, o: number, ft: FlowText, first: boolea
       }
       case Kind.Num: {
         if (typeof v !== 'number') return -1;
-        if ((v | 0) === v && v >= 0) {
-          // 0 ≤ v < 2^31 (-0 written 0, as String(-0) is)
-          const end = o + (v < 100000 ? (v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5) : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10);
-          let j = end;
-          let x = v;
-          do {
-            const q = (x / 10) | 0;
-            b[--j] = 48 + x - q * 10;
-            x = q;
-          } while (x !== 0);
-          o = end;
-        } else o = putAscii(b, o, Number.isFinite(v) ? String(v) : 'null');
+        // 0 ≤ v < 2^31 inline (-0 written 0, as String(-0) is)
+        o = (v | 0) === v && v >= 0 ? putInt31(b, o, v) : putNumber(b, o, v);
         break;
       }
       case Kind.Bool: {
