@@ -173,9 +173,13 @@ export function matrixOf(
     }
   }
   const cells: MatrixCell[] = new Array(meta.length);
+  // the cells of one service share its one-id list (read-only, like an expectation's list its cells share)
+  const idLists = new Map<string, string[]>();
   for (let g = 0; g < meta.length; g++) {
     const m = meta[g];
-    const cell: MatrixCell = { services: [m.service], direction: m.direction, status: m.status, peers: new Array(m.peers), flows: new Array(m.flows) };
+    let ids = idLists.get(m.service);
+    if (!ids) idLists.set(m.service, (ids = [m.service]));
+    const cell: MatrixCell = { services: ids, direction: m.direction, status: m.status, peers: new Array(m.peers), flows: new Array(m.flows) };
     if (m.reason !== undefined) cell.reason = m.reason;
     cells[g] = cell;
     m.flows = 0; // from here: fill positions

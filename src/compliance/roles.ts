@@ -107,8 +107,10 @@ interface RoleEvidence {
   peer: string;
   manyPeers: boolean;
   answered: boolean;
-  /** the first answered flow's sentence, else the first flow's */
-  basis: string;
+  /** what the basis sentence is made of (basisText): the first answered flow's, else the first flow's */
+  basisKind: number;
+  basisFlow: number;
+  basisId: string;
 }
 
 /** A host being built, with its evidence. */
@@ -128,7 +130,7 @@ function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string
   let m = s.ev;
   if (m === null) s.ev = m = new Map();
   let e = m.get(role);
-  if (e === undefined) m.set(role, (e = { flows: [], last: -1, peer, manyPeers: false, answered: false, basis: basisText(kind, r, id, ans) }));
+  if (e === undefined) m.set(role, (e = { flows: [], last: -1, peer, manyPeers: false, answered: false, basisKind: kind, basisFlow: i, basisId: id }));
   // one record may add the same role twice (two services on its port): the uid is listed once
   if (e.last !== i) {
     e.flows.push(r.uid);
@@ -137,7 +139,9 @@ function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string
   if (!e.manyPeers && peer !== e.peer) e.manyPeers = true;
   if (ans && !e.answered) {
     e.answered = true;
-    e.basis = basisText(kind, r, id, ans);
+    e.basisKind = kind;
+    e.basisFlow = i;
+    e.basisId = id;
   }
 }
 
@@ -224,7 +228,7 @@ export function buildHostTable(
 
   for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
   passTwo(b);
-  finish(b.slots);
+  finish(b.slots, records);
   return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates, answered: b.answered };
 }
 
@@ -248,8 +252,13 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
     const s = ss.info;
     o.pktsOut += r.origPkts; o.pktsIn += r.respPkts; o.bytesOut += r.origFrameBytes; o.bytesIn += r.respFrameBytes;
     s.pktsOut += r.respPkts; s.pktsIn += r.origPkts; s.bytesOut += r.respFrameBytes; s.bytesIn += r.origFrameBytes;
-    o.firstTs = Math.min(o.firstTs, r.ts); o.lastTs = Math.max(o.lastTs, r.lastTs);
-    s.firstTs = Math.min(s.firstTs, r.ts); s.lastTs = Math.max(s.lastTs, r.lastTs);
+    // (Math.min/max without a new number each time: times are never NaN or -0)
+    const ts = r.ts;
+    const last = r.lastTs;
+    if (ts < o.firstTs) o.firstTs = ts;
+    if (last > o.lastTs) o.lastTs = last;
+    if (ts < s.firstTs) s.firstTs = ts;
+    if (last > s.lastTs) s.lastTs = last;
     const ans = answered(r);
     b.answered[i] = ans ? 1 : 0;
     const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
@@ -302,14 +311,15 @@ function passTwo(b: Build): void {
 }
 
 /** Turns the evidence into inferred roles; undeclared hosts take them as their roles. */
-function finish(slots: readonly Slot[]): void {
-  for (const s of slots) {
+function finish(slots: readonly Slot[], records: readonly FlowRecord[]): void {
+  for (let k = 0; k < slots.length; k++) {
+    const s = slots[k];
     if (s.ev === null) continue;
     const h = s.info;
-    for (const [role, x] of s.ev) {
+    s.ev.forEach((x, role) => {
       const confidence: Confidence = !x.answered ? 'low' : x.manyPeers ? 'high' : 'medium';
-      h.inferred.push({ role, confidence, basis: x.basis, flows: x.flows });
-    }
+      h.inferred.push({ role, confidence, basis: basisText(x.basisKind, records[x.basisFlow], x.basisId, x.answered), flows: x.flows });
+    });
     if (h.declared.length === 0) h.roles = h.inferred.map((i) => i.role);
   }
 }

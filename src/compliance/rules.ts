@@ -211,7 +211,8 @@ function grouped(ctx: RuleContext, idx: readonly number[], by: GroupBy, build: (
   const { orig, resp } = facts;
   const records = ctx.records;
   const H = Math.max(1, facts.hosts.length);
-  const groups = new Map<number | string, Map<number, FlowRecord[]>>();
+  // one key per group: a number when the host part is one (host part × 2^17 + port part), else text
+  const groups = new Map<number | string, FlowRecord[]>();
   const order: FlowRecord[][] = [];
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
@@ -221,11 +222,10 @@ function grouped(ctx: RuleContext, idx: readonly number[], by: GroupBy, build: (
     else if (by === 'orig') ka = orig[i] >= 0 ? orig[i] : r.origH;
     else ka = orig[i] >= 0 && resp[i] >= 0 ? orig[i] * H + resp[i] : `${r.origH}|${r.respH}`;
     const kb = by === 'resp' || by === 'orig' ? (r.proto === 'tcp' ? 0 : 65536) + r.respP : r.respP;
-    let ma = groups.get(ka);
-    if (!ma) groups.set(ka, (ma = new Map()));
-    let g = ma.get(kb);
+    const key = typeof ka === 'number' ? ka * 131072 + kb : `${ka}|${kb}`;
+    let g = groups.get(key);
     if (!g) {
-      ma.set(kb, (g = []));
+      groups.set(key, (g = []));
       order.push(g);
     }
     g.push(r);
