@@ -46,11 +46,15 @@ function flush(w: Out): void {
   w.o = 0;
 }
 
-/** Makes room for n more bytes: flushes when they do not fit, grows the buffer when n exceeds it. */
+/**
+ * Makes room for n more bytes: flushes when they do not fit; a buffer larger than PIECE is made for n > PIECE
+ * (one long string) and dropped at the next flush.
+ */
 function room(w: Out, n: number): void {
   if (w.o + n + SLACK > w.buf.length) {
     flush(w);
     if (n + SLACK > w.buf.length) newBuffer(w, n);
+    else if (w.buf.length > PIECE + SLACK && n <= PIECE) newBuffer(w, PIECE);
   }
 }
 
@@ -180,9 +184,17 @@ function putString(b: Buffer, o: number, s: string): number {
   return o + n + 2;
 }
 
-function writeString(w: Out, s: string): void {
-  room(w, 6 * s.length + 2);
-  w.o = putString(w.buf, w.o, s);
+/** Writes text that is JSON already (so no lone surrogates) as UTF-8, a slice of at most PIECE / 3 chars at a time. */
+function writeUtf8(w: Out, t: string): void {
+  const max = PIECE / 3;
+  for (let i = 0; i < t.length; ) {
+    let j = Math.min(t.length, i + max);
+    if (j < t.length && (t.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--; // (not between the halves of a pair)
+    const part = i === 0 && j === t.length ? t : t.slice(i, j);
+    room(w, 3 * part.length);
+    w.o += w.buf.write(part, w.o, 'utf8');
+    i = j;
+  }
 }
 
 /** A value JSON.stringify renders from text it made itself (see `resolve`). */
@@ -253,12 +265,7 @@ function writeValue(w: Out, v: unknown, depth: number): void {
       return writeText(w, v ? TRUE : FALSE);
   }
   if (v === null) return writeText(w, NULL);
-  if (v instanceof Stringified) {
-    const t = v.text;
-    room(w, 3 * t.length);
-    w.o += w.buf.write(t, w.o, 'utf8');
-    return;
-  }
+  if (v instanceof Stringified) return writeUtf8(w, v.text);
   if (w.path.includes(v)) throw new TypeError('Converting circular structure to JSON');
   w.path.push(v);
   if (v instanceof ReportFlows) writeFlows(w, v, depth);
