@@ -381,10 +381,22 @@ function parseAddr(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
  * @param name the host's name from the capture (e.g. a pcapng NRB), or null
  */
 export function specMatches(s: AddressSpec, address: string, name: string | null = null): boolean {
-  if (s.name !== null) return name !== null && name.toLowerCase() === s.name;
-  const a = parseAddr(address);
-  if (!a || !s.range || s.range[0].kind() !== a.kind()) return false;
-  return a.match(s.range as [ipaddr.IPv4, number]);
+  return hostMatcher(address, name)(s);
+}
+
+/**
+ * specMatches for one host and many specs: the address is parsed once, on the first spec that needs it.
+ * @param address textual IPv4/IPv6 address
+ * @param name the host's name from the capture, or null
+ */
+export function hostMatcher(address: string, name: string | null = null): (s: AddressSpec) => boolean {
+  let a: ipaddr.IPv4 | ipaddr.IPv6 | null | undefined;
+  return (s) => {
+    if (s.name !== null) return name !== null && name.toLowerCase() === s.name;
+    if (a === undefined) a = parseAddr(address);
+    if (!a || !s.range || s.range[0].kind() !== a.kind()) return false;
+    return a.match(s.range as [ipaddr.IPv4, number]);
+  };
 }
 
 /**
@@ -396,8 +408,9 @@ export function specMatches(s: AddressSpec, address: string, name: string | null
 export function declaredRoles(profile: SiteProfile, address: string, name: string | null = null): Role[] {
   if (profile.roles.size === 0) return [];
   const out: Role[] = [];
+  const matches = hostMatcher(address, name);
   for (const [role, specs] of profile.roles) {
-    if (specs.some((s) => specMatches(s, address, name))) out.push(role);
+    if (specs.some(matches)) out.push(role);
   }
   return out;
 }
@@ -410,14 +423,17 @@ export function declaredHosts(profile: SiteProfile, role: Role): string[] {
 
 /** Is this host a declared replication partner? */
 export function isReplicationPartner(profile: SiteProfile, address: string, name: string | null = null): boolean {
-  return profile.replicationPartners.some((s) => specMatches(s, address, name));
+  return profile.replicationPartners.length > 0 && profile.replicationPartners.some(hostMatcher(address, name));
 }
 
 /** Does the policy tell the rules to ignore this flow (by responder port or either host)? */
 export function isIgnored(profile: SiteProfile, respPort: number, origH: string, respH: string): boolean {
   const pol = profile.policy;
   if (pol.ignorePorts.includes(respPort)) return true;
-  return pol.ignoreHosts.some((s) => specMatches(s, origH) || specMatches(s, respH));
+  if (pol.ignoreHosts.length === 0) return false;
+  const o = hostMatcher(origH);
+  const r = hostMatcher(respH);
+  return pol.ignoreHosts.some((s) => o(s) || r(s));
 }
 
 /** The declared networks (CIDRs, and single addresses) of a role, as written. */

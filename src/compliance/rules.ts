@@ -16,7 +16,7 @@ import type { Classification } from './classify.js';
 import type { EvidenceQuality } from './evidence.js';
 import { icmpPortUnreachable, icmpProhibited, type Expectation } from './expected.js';
 import { BLOCKED_NAMES, flowFacts, NOT_BLOCKED, worked, type FlowFacts } from './facts.js';
-import { specMatches, type SiteProfile } from './profile.js';
+import { hostMatcher, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import type { Service, ServiceIndex } from './services.js';
 import { versionInRange } from './version.js';
@@ -120,7 +120,7 @@ function prep(ctx: RuleContext): Prep {
   const hostIgnored = new Map<string, boolean>();
   const hostIgn = (a: string): boolean => {
     let x = hostIgnored.get(a);
-    if (x === undefined) hostIgnored.set(a, (x = pol.ignoreHosts.some((s) => specMatches(s, a))));
+    if (x === undefined) hostIgnored.set(a, (x = pol.ignoreHosts.some(hostMatcher(a))));
     return x;
   };
   const noHosts = pol.ignoreHosts.length === 0;
@@ -129,6 +129,13 @@ function prep(ctx: RuleContext): Prep {
   const cls = facts.cls;
   const noPorts = pol.ignorePorts.length === 0;
   const { orig, resp } = facts;
+  // hostIgn by host number (0: not asked yet, 1: no, 2: yes), by address for hosts not in the table
+  const ignoredHost = new Uint8Array(facts.hosts.length);
+  const ignoredNo = (k: number, a: string): boolean => {
+    if (k < 0) return hostIgn(a);
+    if (ignoredHost[k] === 0) ignoredHost[k] = hostIgn(a) ? 2 : 1;
+    return ignoredHost[k] === 2;
+  };
   const hasLocalOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
   const blocked: number[] = [];
   const localOnly: number[] = [];
@@ -142,7 +149,7 @@ function prep(ctx: RuleContext): Prep {
     const r = records[i];
     // a host talking to itself (hosts in the table have one number per address)
     if (orig[i] >= 0 ? orig[i] === resp[i] : r.origH === r.respH) continue;
-    if (!(noPorts && noHosts) && ignored(r.respP, r.origH, r.respH)) continue;
+    if (!(noPorts && noHosts) && (pol.ignorePorts.includes(r.respP) || (!noHosts && (ignoredNo(orig[i], r.origH) || ignoredNo(resp[i], r.respH))))) continue;
     const c = cls[i];
     if (!c?.candidates.length) {
       buf[records.length - 1 - nOther++] = i;
@@ -268,9 +275,10 @@ function summarise0(addresses: string[], profile: SiteProfile, covering: Map<str
     let covered = covering.get(a);
     if (covered === undefined) {
       covered = null;
+      const matches = hostMatcher(a);
       for (const specs of profile.roles.values()) {
         for (const s of specs) {
-          if (s.range && s.range[1] < (s.range[0].kind() === 'ipv4' ? 32 : 128) && specMatches(s, a)) {
+          if (s.range && s.range[1] < (s.range[0].kind() === 'ipv4' ? 32 : 128) && matches(s)) {
             covered = s.text;
             break;
           }
