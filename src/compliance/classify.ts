@@ -42,7 +42,8 @@ export function classifyFlow(r: FlowRecord, services: ServiceIndex, hosts: Reado
   return { uid: r.uid, service: candidates[0], candidates, fit: 'wrong-role' };
 }
 
-const NO_SERVICES: readonly Service[] = Object.freeze([]);
+/** The candidates of every flow on no SEP port (one shared list: no caller changes a classification). */
+const NO_SERVICES: readonly Service[] = [];
 
 /**
  * Classifies every flow (classifyFlow per record), computing each distinct (transport and port, originator
@@ -74,23 +75,23 @@ export function classifyAll(
   const size = table.candidates.length * S * S;
   const flat: (Classification | undefined)[] | null = size <= 1 << 16 ? new Array(size) : null;
   const byKey = new Map<number, Classification>();
+  const NONE: Classification = { uid: '', service: null, candidates: NO_SERVICES, fit: 'none' };
   for (let i = 0; i < n; i++) {
     const r = records[i];
     const pn = port[i];
-    let c: Classification;
-    if (pn < 0) {
-      c = { uid: r.uid, service: null, candidates: NO_SERVICES, fit: 'none' };
-    } else {
+    let proto: Classification | undefined;
+    if (pn < 0) proto = NONE;
+    else {
       const key = (pn * S + sig[orig[i]]) * S + sig[resp[i]];
-      const proto = flat !== null ? flat[key] : byKey.get(key);
+      proto = flat !== null ? flat[key] : byKey.get(key);
       if (proto === undefined) {
-        c = classifyFlow(r, services, table.hosts);
-        if (flat !== null) flat[key] = c;
-        else byKey.set(key, c);
-      } else {
-        c = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
+        proto = classifyFlow(r, services, table.hosts);
+        if (flat !== null) flat[key] = proto;
+        else byKey.set(key, proto);
       }
     }
+    // every classification made here, from one place (the field types settle at once, for the optimiser)
+    const c: Classification = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
     cls[i] = c;
     classes.set(r.uid, c);
   }

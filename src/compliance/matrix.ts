@@ -116,12 +116,15 @@ export function matrixOf(
     service: string;
     direction: 'out' | 'in';
     status: CellStatus;
-    reason: string | undefined;
+    /** '' while none */
+    reason: string;
     flows: number;
     peers: number;
     peer0: number | string;
-    seen: Set<number | string> | null;
+    /** NO_PEERS while only peer0 was seen */
+    seen: Set<number | string>;
   }[] = [];
+  const NO_PEERS = new Set<number | string>();
   const cls = facts.cls;
   for (let i = 0; i < records.length; i++) {
     const c = cls[i];
@@ -151,13 +154,13 @@ export function matrixOf(
       let isNew: boolean;
       if (g === undefined) {
         hc.set(k, (g = meta.length));
-        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: undefined, flows: 0, peers: 0, peer0: pk, seen: null });
+        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: '', flows: 0, peers: 0, peer0: pk, seen: NO_PEERS });
         isNew = true;
       } else {
         const m = meta[g];
         if (pk === m.peer0) isNew = false;
         else {
-          if (m.seen === null) m.seen = new Set([m.peer0]);
+          if (m.seen === NO_PEERS) m.seen = new Set([m.peer0]);
           isNew = !m.seen.has(pk);
           if (isNew) m.seen.add(pk);
         }
@@ -180,11 +183,11 @@ export function matrixOf(
     let ids = idLists.get(m.service);
     if (!ids) idLists.set(m.service, (ids = [m.service]));
     const cell: MatrixCell = { services: ids, direction: m.direction, status: m.status, peers: new Array(m.peers), flows: new Array(m.flows) };
-    if (m.reason !== undefined) cell.reason = m.reason;
+    if (m.reason !== '') cell.reason = m.reason;
     cells[g] = cell;
     m.flows = 0; // from here: fill positions
     m.peers = 0;
-    m.seen = null;
+    m.seen = NO_PEERS;
   }
   for (let j = 0; j < cellOf.length; j++) {
     const g = cellOf[j];

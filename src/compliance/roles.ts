@@ -119,16 +119,19 @@ interface Slot {
   idx: number;
   info: HostInfo;
   declaredSepm: boolean;
-  /** evidence by role, in the order it was first seen; null when none */
-  ev: Map<Role, RoleEvidence> | null;
+  /** evidence by role, in the order it was first seen; NO_EVIDENCE while none */
+  ev: Map<Role, RoleEvidence>;
   /** manager for pass 2: declared one, or undeclared with sepm evidence */
   manager: boolean;
 }
 
+/** Slot.ev of a host without evidence (shared, never added to). */
+const NO_EVIDENCE: ReadonlyMap<Role, RoleEvidence> = new Map();
+
 function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string, peer: string, ans: boolean): void {
   const role = KIND_ROLE[kind];
   let m = s.ev;
-  if (m === null) s.ev = m = new Map();
+  if (m === NO_EVIDENCE) s.ev = m = new Map<Role, RoleEvidence>();
   let e = m.get(role);
   if (e === undefined) m.set(role, (e = { flows: [], last: -1, peer, manyPeers: false, answered: false, basisKind: kind, basisFlow: i, basisId: id }));
   // one record may add the same role twice (two services on its port): the uid is listed once
@@ -212,7 +215,7 @@ export function buildHostTable(
       const declared = declaredRoles(profile, a, name);
       const h: HostInfo = { address: a, name, declared, inferred: [], roles: declared, pktsOut: 0, pktsIn: 0, bytesOut: 0, bytesIn: 0, firstTs: ts, lastTs: ts };
       b.hosts.set(a, h);
-      slotOf.set(a, (s = { idx: b.list.length, info: h, declaredSepm: declared.includes('sepm'), ev: null, manager: false }));
+      slotOf.set(a, (s = { idx: b.list.length, info: h, declaredSepm: declared.includes('sepm'), ev: NO_EVIDENCE as Map<Role, RoleEvidence>, manager: false }));
       b.list.push(h);
       b.slots.push(s);
     }
@@ -226,7 +229,7 @@ export function buildHostTable(
     for (const a of declaredHosts(profile, role)) if (!b.hosts.has(a)) host(a, 0);
   }
 
-  for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && (s.ev?.has('sepm') ?? false));
+  for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && s.ev.has('sepm'));
   passTwo(b);
   finish(b.slots, records);
   return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates, answered: b.answered };
@@ -314,7 +317,7 @@ function passTwo(b: Build): void {
 function finish(slots: readonly Slot[], records: readonly FlowRecord[]): void {
   for (let k = 0; k < slots.length; k++) {
     const s = slots[k];
-    if (s.ev === null) continue;
+    if (s.ev === NO_EVIDENCE) continue;
     const h = s.info;
     s.ev.forEach((x, role) => {
       const confidence: Confidence = !x.answered ? 'low' : x.manyPeers ? 'high' : 'medium';
