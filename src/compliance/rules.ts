@@ -168,7 +168,7 @@ function prep(ctx: RuleContext): Prep {
     let k = addrKeys.get(a);
     if (k === undefined) {
       try {
-        k = ipaddr.parse(a).toByteArray();
+        k = dottedQuad(a) ?? ipaddr.parse(a).toByteArray();
       } catch {
         k = null;
       }
@@ -297,6 +297,32 @@ function summarise0(addresses: string[], profile: SiteProfile, covering: Map<str
     else loose.push(a);
   }
   return [...uniq(nets), ...sort(uniq(loose))].join(', ');
+}
+
+/**
+ * The four bytes of a plain dotted-decimal IPv4 address (four numbers 0-255 without leading zeros, as flow
+ * records write them), as ipaddr.parse(a).toByteArray() gives them; null for any other text (left to ipaddr,
+ * which also reads octal, hex and shortened forms).
+ */
+function dottedQuad(a: string): number[] | null {
+  const out = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= a.length; i++) {
+    const ch = i < a.length ? a.charCodeAt(i) : 46; // end of text closes the last number like a dot
+    if (ch === 46) {
+      if (digits === 0 || part > 3) return null;
+      out[part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (ch >= 48 && ch <= 57) {
+      if (digits > 0 && value === 0) return null; // leading zero: octal to ipaddr
+      value = value * 10 + (ch - 48);
+      if (++digits > 3 || value > 255) return null;
+    } else return null;
+  }
+  return part === 4 ? out : null;
 }
 
 function compareBytes(x: readonly number[], y: readonly number[]): number {
