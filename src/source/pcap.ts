@@ -227,6 +227,9 @@ export async function openPcap(reader: ChunkReader, path: string): Promise<Frame
   return source;
 }
 
+/** Records per batch when iterating: the frames of a batch wait to be yielded, so keep them few. */
+const ITERATION_BATCH = 1024;
+
 /** A classic pcap file being read; see the module comment for the rules. */
 class PcapSource extends ReaderSource {
   readonly format = 'pcap' as const;
@@ -358,11 +361,13 @@ class PcapSource extends ReaderSource {
    * buffer, consumes them from the reader and has pcap-parser parse them, which hands each packet
    * synchronously, as `this.frame`, to `this.sink`. Their data are views into the read buffer, valid until the
    * next `ensure`.
+   * @param limit at most this many records per call (iteration keeps its batch of frames small, so that the
+   *   frames and pcap-parser's packet objects die young)
    * @returns n > 0: n packets went to the sink; n < 0: -n unread bytes must be made available
    *   (`ChunkReader.ensure`) before calling again; 0: the end (EOF, or a fault recorded in `stats.fault`; packets
    *   pcap-parser did give before a `pcap_parser_desync` went to the sink)
    */
-  private batch(): number {
+  private batch(limit: number): number {
     const r = this.reader;
     if (this.parserError !== null) {
       this.fault('pcap_parser_error', r.offset, `pcap-parser failed: ${this.parserError.message}`);
@@ -387,7 +392,7 @@ class PcapSource extends ReaderSource {
     let need = hdrLen;
     let bogus = -1;
     let k = 0;
-    while (end - q >= hdrLen) {
+    while (end - q >= hdrLen && k < limit) {
       let caplen = dv.getUint32(q + 8, le);
       let len = dv.getUint32(q + 12, le);
       let swap = false;
@@ -488,7 +493,7 @@ class PcapSource extends ReaderSource {
     try {
       this.startParser();
       for (;;) {
-        const n = this.batch();
+        const n = this.batch(Infinity);
         if (n > 0) continue;
         if (n === 0 || !(await this.refill(-n))) return;
       }
@@ -509,7 +514,7 @@ class PcapSource extends ReaderSource {
     try {
       this.startParser();
       for (;;) {
-        const n = this.batch();
+        const n = this.batch(ITERATION_BATCH);
         for (let i = 0; i < ready.length; i++) {
           const f = ready[i];
           f.index = ++stats.frames;
