@@ -272,7 +272,8 @@ export class ChunkReader {
       const at = this.headroom - left;
       this.buf.copy(spare, at, this.pos, this.end);
       this.base += this.pos - at;
-      this.spare = this.buf;
+      // a buffer grown for one huge block is let go (`startAhead` makes a spare of the usual size)
+      this.spare = this.buf.length > this.chunkSize + this.headroom ? null : this.buf;
       this.buf = spare;
       this.pos = at;
       this.end = this.headroom + got;

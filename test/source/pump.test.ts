@@ -336,6 +336,37 @@ describe('pump = iteration: frames, statistics, anomalies and faults', () => {
   });
 });
 
+describe('blocks bigger than a read (8 MiB): the read-ahead buffer grows for them and is let go after', () => {
+  it('pcapng and pcap (D-Bus link type): pump = iteration, the big frame intact', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i >>> 12) & 0xff;
+    const ng = new PcapngBuilder().shb().idb(231, 0);
+    const recs: Rec[] = [];
+    for (let i = 0; i < 5000; i++) {
+      ng.epb(0, 0, i, udpFrame(1000));
+      recs.push({ sec: i, frac: 0, data: udpFrame(1000) });
+    }
+    ng.epb(0, 0, 5000, big);
+    recs.push({ sec: 5000, frac: 0, data: big });
+    for (let i = 5001; i < 30_000; i++) {
+      ng.epb(0, 0, i, udpFrame(1000));
+      recs.push({ sec: i, frac: 0, data: udpFrame(1000) });
+    }
+    for (const [name, data] of [
+      ['big.pcapng', ng.build()],
+      ['big.pcap', pcapOf(recs, 'us', 231)],
+    ] as Array<[string, Buffer]>) {
+      const file = tmp.file(name, data);
+      const ref = await consume(() => openCapture(file), 'iterate');
+      expect(JSON.parse(ref.stats).fault, name).toBeNull();
+      expect(ref.frames).toHaveLength(30_000);
+      expect(ref.frames[5000]).toContain(`${big.length}/${big.length}`);
+      expect(ref.frames[5000].endsWith(big.toString('hex')), name).toBe(true);
+      expect(await consume(() => openCapture(file), 'pump')).toEqual(ref);
+    }
+  }, 120_000);
+});
+
 describe('ChunkReader', () => {
   it('hands out exactly the input bytes under random ensure/skip, in every shape', async () => {
     let seed = 12345;
