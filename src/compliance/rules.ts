@@ -373,41 +373,54 @@ function blockedFlows(ctx: RuleContext): Map<string, number[]> {
   const { facts, sep } = P;
   const records = ctx.records;
   const { orig, resp } = facts;
-  // hosts by number (by address when not in the table); (responder, transport, port) as one number when the
-  // responder has one
-  const origKey = (i: number): number | string => (orig[i] >= 0 ? orig[i] : records[i].origH);
-  const toKey = (i: number): number | string => {
-    const r = records[i];
-    return resp[i] >= 0 ? resp[i] * 131072 + (r.proto === 'tcp' ? 0 : 65536) + r.respP : `${r.respH}|${r.proto}|${r.respP}`;
+  // hosts by number; addresses not in the host table get numbers after the table's
+  const H = facts.hosts.length;
+  const extra = new Map<string, number>();
+  const numberOf = (k: number, a: string): number => {
+    if (k >= 0) return k;
+    let x = extra.get(a);
+    if (x === undefined) extra.set(a, (x = H + extra.size));
+    return x;
   };
-  // the (responder, transport, port) of each originator's blocked flows
-  const blockedTo = new Map<number | string, Set<number | string>>();
-  const hasBlocked = new Uint8Array(facts.hosts.length);
+  // (responder, transport, port) as one number
+  const toKey = (i: number): number => {
+    const r = records[i];
+    return numberOf(resp[i], r.respH) * 131072 + (r.proto === 'tcp' ? 0 : 65536) + r.respP;
+  };
+  // per originator with a blocked flow: the distinct (responder, transport, port) it was blocked on, and
+  // whether it also reached each of them with a working flow (a source that did is not blocked there)
+  type Targets = { keys: number[]; reached: boolean[]; index: Map<number, number> | null };
+  const targets: (Targets | undefined)[] = new Array(H);
+  const find = (t: Targets, k: number): number => (t.index === null ? t.keys.indexOf(k) : (t.index.get(k) ?? -1));
+  const blockedAt: number[] = []; // per blocked flow (P.blocked order): its position in its originator's list
   for (const i of P.blocked) {
-    const o = origKey(i);
-    let t = blockedTo.get(o);
-    if (!t) blockedTo.set(o, (t = new Set()));
-    t.add(toKey(i));
-    if (orig[i] >= 0) hasBlocked[orig[i]] = 1;
+    const o = numberOf(orig[i], records[i].origH);
+    const t = (targets[o] ??= { keys: [], reached: [], index: null });
+    const k = toKey(i);
+    let at = find(t, k);
+    if (at < 0) {
+      at = t.keys.push(k) - 1;
+      t.reached.push(false);
+      if (t.index !== null) t.index.set(k, at);
+      else if (t.keys.length > 16) t.index = new Map(t.keys.map((x, y) => [x, y])); // many: look up, not scan
+    }
+    blockedAt.push(at);
   }
-  // of those, the ones the same originator also reached with a working flow
-  const ok = new Map<number | string, Set<number | string>>();
-  if (blockedTo.size) {
-    for (let k = 0; k < sep.length; k++) {
-      const i = sep[k];
-      if (orig[i] >= 0 ? hasBlocked[orig[i]] === 0 : !blockedTo.has(records[i].origH)) continue;
-      if (!worked(facts, i)) continue;
-      const o = origKey(i);
-      const to = toKey(i);
-      if (!blockedTo.get(o)!.has(to)) continue;
-      let w = ok.get(o);
-      if (!w) ok.set(o, (w = new Set()));
-      w.add(to);
+  if (P.blocked.length) {
+    for (let j = 0; j < sep.length; j++) {
+      const i = sep[j];
+      const o = orig[i] >= 0 ? orig[i] : extra.get(records[i].origH);
+      if (o === undefined) continue;
+      const t = targets[o];
+      if (t === undefined || !worked(facts, i)) continue;
+      const at = find(t, toKey(i));
+      if (at >= 0) t.reached[at] = true;
     }
   }
   m = new Map();
-  for (const i of P.blocked) {
-    if (ok.size && ok.get(origKey(i))?.has(toKey(i))) continue;
+  for (let j = 0; j < P.blocked.length; j++) {
+    const i = P.blocked[j];
+    if (targets[numberOf(orig[i], records[i].origH)]!.reached[blockedAt[j]]) continue;
     const st = BLOCKED_NAMES[facts.blocked[i]]!;
     let l = m.get(st);
     if (!l) m.set(st, (l = []));

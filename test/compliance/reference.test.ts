@@ -19,6 +19,8 @@ import { EMPTY_PROFILE, parseProfile, type SiteProfile } from '../../src/complia
 import { ServiceIndex } from '../../src/compliance/services.js';
 import { judge as referenceJudge } from './reference/judge.js';
 import { RULES as REFERENCE_RULES } from './reference/rules.js';
+import { expectations as referenceExpectations } from './reference/expected.js';
+import { buildMatrix as referenceMatrix } from './reference/matrix.js';
 
 /** mulberry32: a small seeded PRNG, so every run tests the same flow sets. */
 function prng(seed: number): () => number {
@@ -149,6 +151,18 @@ describe('the compliance pass gives exactly the pre-rewrite results', () => {
         }
         expect(serialise(buildMatrix(records, before.classes, before.hosts, before.expectations, profile.sepVersion))).toBe(serialise(before.matrix));
         expect(serialise(buildHosts(records, services, profile, names))).toBe(serialise(before.hosts));
+
+        // a hand-made context whose host table lacks some of the flows' hosts and whose classes lack some flows
+        const someHosts = new Map([...before.hosts].filter((_, k) => k % 3 !== 1));
+        const someClasses = new Map([...before.classes].filter((_, k) => k % 11 !== 4));
+        const odd = { ...rctx, hosts: someHosts, classes: someClasses };
+        for (let k = 0; k < RULES.length; k++) {
+          expect(serialise(RULES[k].run({ ...odd }))).toBe(serialise(REFERENCE_RULES[k].run({ ...odd })));
+        }
+        expect(serialise(expectations(odd))).toBe(serialise(referenceExpectations(odd)));
+        expect(serialise(buildMatrix(records, someClasses, someHosts, before.expectations, profile.sepVersion))).toBe(
+          serialise(referenceMatrix(records, someClasses, someHosts, before.expectations, profile.sepVersion)),
+        );
       });
     }
   }
