@@ -298,7 +298,11 @@ function toFinding(f: Finding): ReportFinding {
   return out;
 }
 
-/** Builds the report object. @param version sepflow's version string */
+/**
+ * Builds the report object. Its `flows` keep the result's flow records (not copied: the records are immutable)
+ * and make each ReportFlow on demand; everything else is plain data.
+ * @param version sepflow's version string
+ */
 export function buildReport(result: AnalysisResult, version: string): Report {
   const c = result.counters;
   const anomalies: Record<string, number> = {};
