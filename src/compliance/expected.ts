@@ -240,7 +240,8 @@ export function expectationsWithFlows(ctx: ExpectationContext): { expectations: 
       reason = 'no peer with the needed role is declared or could be inferred';
     }
     const flows = new Array<string>(matching.length);
-    for (let k = 0; k < matching.length; k++) flows[k] = records[matching[k]].uid;
+    if (facts.uidsInCls) for (let k = 0; k < matching.length; k++) flows[k] = cls[matching[k]]!.uid;
+    else for (let k = 0; k < matching.length; k++) flows[k] = records[matching[k]].uid;
     out.push({ host, direction, services: ids, peers, seedRow: svc(ids[0]).entry.seedRow, what, status, flows, reason });
     outFlows.push(matching);
   };

@@ -34,6 +34,11 @@ export interface FlowFacts {
   /** index-aligned with the records: number of the originator's / responder's host, -1 when not in the table */
   orig: Int32Array;
   resp: Int32Array;
+  /**
+   * true when every classification carries its record's uid (judge's own): `cls[i].uid` may then be read
+   * instead of `records[i].uid` (the classifications lie together in memory, the records do not)
+   */
+  uidsInCls: boolean;
 }
 
 /**
@@ -90,7 +95,7 @@ export function flowFacts(
       if (c[i]?.candidates.length) blocked[i] = blockedCode(r, a);
     }
   }
-  return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp };
+  return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp, uidsInCls: known !== undefined };
 }
 
 /** blockedStatus(r) as a code (the same tests in the same order, without allocating). */

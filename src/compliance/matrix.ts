@@ -192,11 +192,15 @@ export function matrixOf(
   for (let j = 0; j < cellOf.length; j++) {
     const g = cellOf[j];
     if (g < 0) continue;
-    const r = records[j >> 1];
+    const i = j >> 1;
     const m = meta[g];
     const cell = cells[g];
-    cell.flows[m.flows++] = r.uid;
-    if (newPeer[j] === 1) cell.peers[m.peers++] = (j & 1) === 0 ? r.respH : r.origH;
+    cell.flows[m.flows++] = facts.uidsInCls ? cls[i]!.uid : records[i].uid;
+    if (newPeer[j] === 1) {
+      // the peer's address: judge's host table's copy of the text when it has one
+      const k = (j & 1) === 0 ? resp[i] : orig[i];
+      cell.peers[m.peers++] = k >= 0 && facts.uidsInCls ? facts.hosts[k].address : (j & 1) === 0 ? records[i].respH : records[i].origH;
+    }
   }
   const rows: HostRow[] = [];
   for (const h of hosts.values()) {
