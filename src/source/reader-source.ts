@@ -71,6 +71,8 @@ export abstract class ReaderSource implements FrameSource {
    */
   async pump(onFrame: (frame: Frame) => void): Promise<void> {
     this.claim();
+    // one consumer reading the whole file: big reads, one in flight while the last is decoded
+    this.reader.wholeRead();
     await this.run(onFrame);
   }
 

@@ -367,6 +367,26 @@ describe('blocks bigger than a read (8 MiB): the read-ahead buffer grows for the
   }, 120_000);
 });
 
+describe('buffer sizes: big reads with read-ahead for pump only', () => {
+  it('an iterated file keeps the 1 MiB buffer (many files merged side by side); a pumped one reads 8 MiB ahead', async () => {
+    const b = new PcapngBuilder().shb().idb(1, 0);
+    for (let i = 0; i < 30_000; i++) b.epb(0, 0, i, udpFrame(1000)); // ~31 MB
+    const file = tmp.file('sizes.pcapng', b.build());
+    const bufferOf = (s: FrameSource): Buffer => (s as unknown as { reader: ChunkReader }).reader.buf;
+    const iterated = await openCapture(file);
+    let most = 0;
+    for await (const _ of iterated) most = Math.max(most, bufferOf(iterated).length);
+    expect(most).toBe(1 << 20);
+    const pumped = await openCapture(file);
+    let least = Infinity;
+    await pumped.pump!(() => {
+      least = Math.min(least, bufferOf(pumped).length);
+    });
+    expect(least).toBeGreaterThanOrEqual(8 << 20);
+    expect(pumped.stats.frames).toBe(30_000);
+  });
+});
+
 describe('ChunkReader', () => {
   it('hands out exactly the input bytes under random ensure/skip, in every shape', async () => {
     let seed = 12345;
