@@ -52,17 +52,36 @@ export function assessEvidence(
   droppedPackets: number | null = null,
   duplicateFrames: number | null = null,
 ): EvidenceQuality {
-  let twoWay = 0;
-  let oneWayAcked = 0;
-  let tcpFlows = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    if (r.proto !== 'tcp') continue;
-    tcpFlows++;
-    if (r.origPkts > 0 && r.respPkts > 0) twoWay++;
-    else if (r.respPkts === 0 && originatorAcked(r.history) && !r.initiatorInferred) oneWayAcked++;
-    else if (r.respPkts === 0 && r.initiatorInferred && r.origPkts > 1) oneWayAcked++;
-  }
+  const counts = { tcpFlows: 0, twoWay: 0, oneWayAcked: 0 };
+  for (let i = 0; i < records.length; i++) countTcpSides(counts, records[i]);
+  return evidenceQuality(counts, captureSeconds, heartbeatSeconds, droppedPackets, duplicateFrames);
+}
+
+/** What assessEvidence counts: TCP flows, those with packets both ways, those acknowledging the unseen. */
+export interface TcpSides {
+  tcpFlows: number;
+  twoWay: number;
+  oneWayAcked: number;
+}
+
+/** Counts one flow into `c` (assessEvidence's per-flow step, for a caller that visits the flows anyway). */
+export function countTcpSides(c: TcpSides, r: FlowRecord): void {
+  if (r.proto !== 'tcp') return;
+  c.tcpFlows++;
+  if (r.origPkts > 0 && r.respPkts > 0) c.twoWay++;
+  else if (r.respPkts === 0 && originatorAcked(r.history) && !r.initiatorInferred) c.oneWayAcked++;
+  else if (r.respPkts === 0 && r.initiatorInferred && r.origPkts > 1) c.oneWayAcked++;
+}
+
+/** assessEvidence from the counts of all flows. */
+export function evidenceQuality(
+  counts: TcpSides,
+  captureSeconds: number,
+  heartbeatSeconds: number,
+  droppedPackets: number | null = null,
+  duplicateFrames: number | null = null,
+): EvidenceQuality {
+  const { tcpFlows, twoWay, oneWayAcked } = counts;
   const sidedness =
     tcpFlows === 0 ? 'unknown' : twoWay === 0 ? 'one-sided' : oneWayAcked > 0 ? 'partly one-sided' : 'two-sided';
   const caveats: string[] = [];

@@ -80,14 +80,14 @@ export function flowFacts(
     for (let i = 0; i < n; i++) a[i] = classes.get(records[i].uid);
     c = a;
   }
-  const blocked = new Uint8Array(n);
+  let blocked: Uint8Array;
   let ans: Uint8Array;
   if (known) {
     ans = known.table.answered;
-    const port = known.table.port;
-    for (let i = 0; i < n; i++) if (port[i] >= 0) blocked[i] = blockedCode(records[i], ans[i] === 1);
+    blocked = known.table.blocked;
   } else {
     ans = new Uint8Array(n);
+    blocked = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const r = records[i];
       const a = answered(r);
@@ -98,8 +98,8 @@ export function flowFacts(
   return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp, uidsInCls: known !== undefined };
 }
 
-/** blockedStatus(r) as a code (the same tests in the same order, without allocating). */
-function blockedCode(r: FlowRecord, ans: boolean): number {
+/** blockedStatus(r) as a code (the same tests in the same order, without allocating); `ans`: answered(r). */
+export function blockedCode(r: FlowRecord, ans: boolean): number {
   let refusedByIcmp = false;
   const errors = r.icmpErrors;
   if (errors !== undefined) {

@@ -5,7 +5,7 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import { classifyAll, type Classification } from './classify.js';
-import { assessEvidence, type EvidenceQuality } from './evidence.js';
+import { evidenceQuality, type EvidenceQuality } from './evidence.js';
 import { expectationsWithFlows as deriveExpectations, type Expectation } from './expected.js';
 import { matrixOf, type HostRow } from './matrix.js';
 import type { SiteProfile } from './profile.js';
@@ -43,7 +43,7 @@ export function judge(input: JudgeInput): Judgement {
   const hosts = table.hosts;
   const { classes, cls } = classifyAll(records, services, table);
   const facts = flowFacts(records, classes, hosts, { cls, table });
-  const evidence = assessEvidence(records, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
+  const evidence = evidenceQuality(table.tcpSides, input.captureSeconds, profile.policy.heartbeatSeconds, input.droppedPackets ?? null, input.duplicateFrames ?? null);
   const { expectations, flowsOf } = deriveExpectations({ records, classes, hosts, profile, services, evidence, facts });
   const findings = evaluate({ records, classes, hosts, profile, services, evidence, expectations, facts });
   const matrix = matrixOf(records, hosts, expectations, profile.sepVersion, facts, flowsOf);

@@ -15,6 +15,8 @@
 import type { Role } from '../../catalogue/index.js';
 import type { FlowRecord } from '../flow/record.js';
 import { declaredHosts, declaredRoles, type SiteProfile } from './profile.js';
+import { countTcpSides, type TcpSides } from './evidence.js';
+import { blockedCode } from './facts.js';
 import type { Service, ServiceIndex } from './services.js';
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -164,6 +166,13 @@ export interface HostTable {
   candidates: (readonly Service[])[];
   /** index-aligned with the records: 1 when answered(record) */
   answered: Uint8Array;
+  /**
+   * index-aligned with the records: blockedStatus(record) as a code (facts.ts: NOT_BLOCKED, DROPPED, REFUSED,
+   * HALF_OPEN), for flows with a candidate service (NOT_BLOCKED for the others)
+   */
+  blocked: Uint8Array;
+  /** assessEvidence's counts over the records */
+  tcpSides: TcpSides;
 }
 
 /**
@@ -205,6 +214,8 @@ export function buildHostTable(
     port: new Int32Array(n),
     candidates: [],
     answered: new Uint8Array(n),
+    blocked: new Uint8Array(n),
+    tcpSides: { tcpFlows: 0, twoWay: 0, oneWayAcked: 0 },
     plans: [],
   };
   const slotOf = new Map<string, Slot>();
@@ -232,7 +243,7 @@ export function buildHostTable(
   for (const s of b.slots) s.manager = s.declaredSepm || (s.info.declared.length === 0 && s.ev.has('sepm'));
   passTwo(b);
   finish(b.slots, records);
-  return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates, answered: b.answered };
+  return { hosts: b.hosts, list: b.list, orig: b.orig, resp: b.resp, port: b.port, candidates: b.candidates, answered: b.answered, blocked: b.blocked, tcpSides: b.tcpSides };
 }
 
 /**
@@ -264,11 +275,13 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
     if (last > s.lastTs) s.lastTs = last;
     const ans = answered(r);
     b.answered[i] = ans ? 1 : 0;
+    countTcpSides(b.tcpSides, r);
     const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
     if (c.length === 0) {
       port[i] = -1;
       continue;
     }
+    b.blocked[i] = blockedCode(r, ans);
     let k = numberOf.get(c);
     if (k === undefined) {
       numberOf.set(c, (k = candidates.length));
