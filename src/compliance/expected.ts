@@ -195,16 +195,21 @@ export function expectationsWithFlows(ctx: ExpectationContext): { expectations: 
   const { orig, resp } = facts;
   const byOrig = flowsByHost(facts, orig);
   const byResp = flowsByHost(facts, resp);
-  // does a candidate list hold one of `ids`? (per ids text, per list)
-  const hasIdMemo = new Map<string, Map<readonly Service[], boolean>>();
+  // does a candidate list (by number) hold one of `ids`? (per ids text)
+  const hasIdMemo = new Map<string, Uint8Array>();
   /**
    * SEP flows on one of `ids` (whatever roles the classifier settled on) opened by / reaching `host`, whose
    * other end (host number, -1 when not in the table) passes `peerOk`
    */
   const flowsOf = (ids: string[], host: string, side: 'orig' | 'resp', peerOk: (peer: number) => boolean): number[] => {
     const idsKey = ids.join(' ');
-    let memo = hasIdMemo.get(idsKey);
-    if (!memo) hasIdMemo.set(idsKey, (memo = new Map()));
+    let has = hasIdMemo.get(idsKey);
+    if (!has) {
+      has = new Uint8Array(facts.candidates.length);
+      for (let p = 0; p < has.length; p++) has[p] = facts.candidates[p].some((s) => ids.includes(s.entry.id)) ? 1 : 0;
+      hasIdMemo.set(idsKey, has);
+    }
+    const port = facts.port;
     const res: number[] = [];
     const h = facts.hostNo.get(host);
     if (h === undefined) return res;
@@ -212,10 +217,7 @@ export function expectationsWithFlows(ctx: ExpectationContext): { expectations: 
     const peers = side === 'orig' ? resp : orig;
     for (let k = by.start[h]; k < by.start[h + 1]; k++) {
       const i = by.flows[k];
-      const cands = cls[i]!.candidates;
-      let has = memo.get(cands);
-      if (has === undefined) memo.set(cands, (has = cands.some((s) => ids.includes(s.entry.id))));
-      if (has && peerOk(peers[i])) res.push(i);
+      if (has[port[i]] === 1 && peerOk(peers[i])) res.push(i);
     }
     return res;
   };

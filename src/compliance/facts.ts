@@ -8,6 +8,7 @@ import type { FlowRecord } from '../flow/record.js';
 import type { Classification } from './classify.js';
 import { DROPPED_STATES, icmpRefuses, isHalfOpen, REFUSED_STATES, type ExpectationStatus } from './expected.js';
 import { answered, type HostInfo, type HostTable } from './roles.js';
+import type { Service } from './services.js';
 
 /** Blocked status codes of `FlowFacts.blocked`: 0 = not blocked (`blockedStatus` null). */
 export const NOT_BLOCKED = 0;
@@ -39,6 +40,10 @@ export interface FlowFacts {
    * instead of `records[i].uid` (the classifications lie together in memory, the records do not)
    */
   uidsInCls: boolean;
+  /** index-aligned with the records: the number of the flow's candidate list in `candidates`, -1 when it has none */
+  port: Int32Array;
+  /** the distinct candidate lists (one per transport and responder port) */
+  candidates: readonly (readonly Service[])[];
 }
 
 /**
@@ -95,7 +100,28 @@ export function flowFacts(
       if (c[i]?.candidates.length) blocked[i] = blockedCode(r, a);
     }
   }
-  return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp, uidsInCls: known !== undefined };
+  let port: Int32Array;
+  let candidates: (readonly Service[])[];
+  if (known) ({ port, candidates } = known.table);
+  else {
+    port = new Int32Array(n);
+    candidates = [];
+    const numberOf = new Map<readonly Service[], number>();
+    for (let i = 0; i < n; i++) {
+      const cands = c[i]?.candidates;
+      if (!cands?.length) {
+        port[i] = -1;
+        continue;
+      }
+      let k = numberOf.get(cands);
+      if (k === undefined) {
+        numberOf.set(cands, (k = candidates.length));
+        candidates.push(cands);
+      }
+      port[i] = k;
+    }
+  }
+  return { records, cls: c, blocked, answered: ans, hosts, hostNo, orig, resp, uidsInCls: known !== undefined, port, candidates };
 }
 
 /** blockedStatus(r) as a code (the same tests in the same order, without allocating); `ans`: answered(r). */

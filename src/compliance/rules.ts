@@ -105,6 +105,8 @@ interface Prep {
   hasLocalOnly: (c: readonly Service[]) => boolean;
   /** isIgnored(ctx.profile, port, a, b), each host's spec matching done once */
   ignored: (port: number, a: string, b: string) => boolean;
+  /** rolesText by address, filled as findings are written */
+  rolesText: Map<string, string>;
   /** compareAddresses-sorted copy, each address parsed once */
   sortAddresses: (xs: string[]) => string[];
   /** summariseSources with each address's covering network looked up once */
@@ -137,6 +139,9 @@ function prep(ctx: RuleContext): Prep {
     return ignoredHost[k] === 2;
   };
   const hasLocalOnly = perCandidates((c) => c.some((s) => s.entry.sameHostOnly));
+  const localPort = new Uint8Array(facts.candidates.length);
+  for (let k = 0; k < localPort.length; k++) localPort[k] = hasLocalOnly(facts.candidates[k]) ? 1 : 0;
+  const port = facts.port;
   const blocked: number[] = [];
   const localOnly: number[] = [];
   const reversed: number[] = [];
@@ -150,14 +155,15 @@ function prep(ctx: RuleContext): Prep {
     // a host talking to itself (hosts in the table have one number per address)
     if (orig[i] >= 0 ? orig[i] === resp[i] : r.origH === r.respH) continue;
     if (!(noPorts && noHosts) && (pol.ignorePorts.includes(r.respP) || (!noHosts && (ignoredNo(orig[i], r.origH) || ignoredNo(resp[i], r.respH))))) continue;
-    const c = cls[i];
-    if (!c?.candidates.length) {
+    const pn = port[i];
+    if (pn < 0) {
       buf[records.length - 1 - nOther++] = i;
       continue;
     }
+    const c = cls[i]!;
     buf[nSep++] = i;
     if (facts.blocked[i] !== NOT_BLOCKED) blocked.push(i);
-    if (hasLocalOnly(c.candidates)) localOnly.push(i);
+    if (localPort[pn] === 1) localOnly.push(i);
     if (c.fit === 'reversed') reversed.push(i);
     else if (c.service && (c.fit === 'wrong-role' || (c.fit === 'expected' && RESTRICTED.has(c.service.entry.id)))) wrongRole.push(i);
   }
@@ -183,7 +189,7 @@ function prep(ctx: RuleContext): Prep {
   };
   const covering = new Map<string, string | null>();
   const summarise = (xs: string[]) => summarise0(xs, ctx.profile, covering, sortAddresses);
-  p = { facts, sep, other, blocked, localOnly, reversed, wrongRole, hasLocalOnly, ignored, sortAddresses, summarise };
+  p = { facts, sep, other, blocked, localOnly, reversed, wrongRole, hasLocalOnly, rolesText: new Map(), ignored, sortAddresses, summarise };
   prepCache.set(ctx, p);
   return p;
 }
@@ -515,8 +521,15 @@ const localhostOnly: Rule = {
   },
 };
 
-const rolesText = (h: HostInfo | undefined) =>
+const rolesText0 = (h: HostInfo | undefined) =>
   h && h.roles.length ? `${h.roles.join('/')} (${h.declared.length ? 'declared' : 'inferred'})` : 'undeclared host';
+/** rolesText of the host at `address`, memoised for one evaluation (thousands of findings name the same hosts) */
+const rolesText = (ctx: RuleContext, address: string): string => {
+  const memo = prep(ctx).rolesText;
+  let t = memo.get(address);
+  if (t === undefined) memo.set(address, (t = rolesText0(ctx.hosts.get(address))));
+  return t;
+};
 
 const reversedDirection: Rule = {
   id: 'reversed-direction',
@@ -531,7 +544,7 @@ const reversedDirection: Rule = {
       return {
         rule: 'reversed-direction',
         severity: 'medium',
-        message: `${r.origH} [${rolesText(ctx.hosts.get(r.origH))}] opened ${tp(r)} ${r.respP} to ${r.respH} [${rolesText(ctx.hosts.get(r.respH))}], but ${svcText(s)} is opened by ${s.entry.initiators.join('/')} towards ${s.entry.responder}`,
+        message: `${r.origH} [${rolesText(ctx, r.origH)}] opened ${tp(r)} ${r.respP} to ${r.respH} [${rolesText(ctx, r.respH)}], but ${svcText(s)} is opened by ${s.entry.initiators.join('/')} towards ${s.entry.responder}`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
         flows: uids(g),
@@ -571,7 +584,7 @@ const wrongRole: Rule = {
       return {
         rule: 'wrong-role',
         severity: 'medium',
-        message: `${r.origH} [${rolesText(ctx.hosts.get(r.origH))}] -> ${r.respH} [${rolesText(ctx.hosts.get(r.respH))}] on ${tp(r)} ${r.respP}: ${svcText(s)} runs from ${s.entry.initiators.join('/')} to ${s.entry.responder}`,
+        message: `${r.origH} [${rolesText(ctx, r.origH)}] -> ${r.respH} [${rolesText(ctx, r.respH)}] on ${tp(r)} ${r.respP}: ${svcText(s)} runs from ${s.entry.initiators.join('/')} to ${s.entry.responder}`,
         seedRow: s.entry.seedRow,
         service: s.entry.id,
         flows: uids(g),
@@ -713,8 +726,8 @@ const unlisted: Rule = {
         severity: side === 'resp' ? 'medium' : 'low',
         message:
           side === 'resp'
-            ? `${host} [${rolesText(ctx.hosts.get(host))}] answers ${tp(r)} ${r.respP} for ${peers.join(', ')}: the port is not in the SEP port table`
-            : `${host} [${rolesText(ctx.hosts.get(host))}] opens ${tp(r)} ${r.respP} to ${peers.join(', ')}: the port is not in the SEP port table`,
+            ? `${host} [${rolesText(ctx, host)}] answers ${tp(r)} ${r.respP} for ${peers.join(', ')}: the port is not in the SEP port table`
+            : `${host} [${rolesText(ctx, host)}] opens ${tp(r)} ${r.respP} to ${peers.join(', ')}: the port is not in the SEP port table`,
         seedRow: null,
         service: null,
         flows: uids(g),
