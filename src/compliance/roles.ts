@@ -105,8 +105,8 @@ interface RoleEvidence {
   flows: string[];
   /** index of the record that added the last uid */
   last: number;
-  /** the first peer, and whether another peer was seen (confidence needs two) */
-  peer: string;
+  /** the first peer (host number), and whether another peer was seen (confidence needs two) */
+  peer: number;
   manyPeers: boolean;
   answered: boolean;
   /** what the basis sentence is made of (basisText): the first answered flow's, else the first flow's */
@@ -130,7 +130,7 @@ interface Slot {
 /** Slot.ev of a host without evidence (shared, never added to). */
 const NO_EVIDENCE: ReadonlyMap<Role, RoleEvidence> = new Map();
 
-function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string, peer: string, ans: boolean): void {
+function addEvidence(s: Slot, kind: number, i: number, r: FlowRecord, id: string, peer: number, ans: boolean): void {
   const role = KIND_ROLE[kind];
   let m = s.ev;
   if (m === NO_EVIDENCE) s.ev = m = new Map<Role, RoleEvidence>();
@@ -256,6 +256,7 @@ export function buildHostTable(
 function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: ServiceIndex): void {
   const { records, orig, resp, port, candidates, plans } = b;
   const numberOf = new Map<readonly Service[], number>();
+  const portNo = new Int32Array(131072); // by transport (0 TCP, 65536 UDP) + port
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const os = host(r.origH, r.ts);
@@ -276,25 +277,35 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
     const ans = answered(r);
     b.answered[i] = ans ? 1 : 0;
     countTcpSides(b.tcpSides, r);
-    const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
-    if (c.length === 0) {
+    // the candidate list's number, looked up once per transport and port: 0 unknown, -1 none, else number + 1
+    const tp = (r.proto === 'tcp' ? 0 : 65536) + r.respP;
+    let k = portNo[tp] - 1;
+    if (k === -1) {
+      const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+      if (c.length === 0) k = -2;
+      else {
+        const known = numberOf.get(c);
+        if (known !== undefined) k = known;
+        else {
+          numberOf.set(c, (k = candidates.length));
+          candidates.push(c);
+          const ids = c.map((x) => x.entry.id);
+          plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
+        }
+      }
+      portNo[tp] = k + 1;
+    }
+    if (k < 0) {
       port[i] = -1;
       continue;
     }
     b.blocked[i] = blockedCode(r, ans);
-    let k = numberOf.get(c);
-    if (k === undefined) {
-      numberOf.set(c, (k = candidates.length));
-      candidates.push(c);
-      const ids = c.map((x) => x.entry.id);
-      plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
-    }
     port[i] = k;
     if (os.declaredSepm) continue;
     const p = plans[k];
     for (let j = 0; j < p.ids.length; j++) {
       const kind = p.pass1[j];
-      if (kind >= 0) addEvidence(ss, kind, i, r, p.ids[j], r.origH, ans);
+      if (kind >= 0) addEvidence(ss, kind, i, r, p.ids[j], os.idx, ans);
     }
   }
 }
@@ -318,9 +329,9 @@ function passTwo(b: Build): void {
       if (kind < 0) continue;
       if (kind <= Kind.Rmm) {
         if (!toManager || (kind === Kind.Console && fromManager)) continue;
-        addEvidence(os, kind, i, r, p.ids[k], r.respH, ans);
+        addEvidence(os, kind, i, r, p.ids[k], ss.idx, ans);
       } else if (fromManager) {
-        addEvidence(ss, kind, i, r, p.ids[k], r.origH, kind === Kind.Syslog ? true : ans);
+        addEvidence(ss, kind, i, r, p.ids[k], os.idx, kind === Kind.Syslog ? true : ans);
       }
     }
   }
