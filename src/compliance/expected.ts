@@ -20,7 +20,7 @@ import type { EvidenceQuality } from './evidence.js';
 import { isReplicationPartner, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
 import { flowFacts, statusOfFlows, type FlowFacts } from './facts.js';
-import type { Service, ServiceIndex } from './services.js';
+import type { ServiceIndex } from './services.js';
 
 /** What the capture shows for one expected flow. */
 export type ExpectationStatus = 'ok' | 'blocked-dropped' | 'blocked-refused' | 'blocked-half-open' | 'absent' | 'inconclusive';

@@ -2,6 +2,13 @@
  * judge: the whole compliance pass over a finished set of flow records — host roles, classification,
  * evidence quality, expected flows, rules and the per-host matrix. Pure: the same input gives the same
  * output; `sepflow analyse`, `replay` and `live` all call it.
+ *
+ * Made for large captures (issue 6): the records are read once to build the host table (hosts numbered, with
+ * their totals, each flow's candidate services, answered and blocked status, the evidence counts and pass 1
+ * of the role inference), once for pass 2, once to classify (one classifyFlow per distinct port and roles).
+ * Expectations, rules and matrix then work on record indices, host numbers and those per-flow facts
+ * (facts.ts) instead of re-deriving them per record. The exported stage functions still work alone, on any
+ * records, classes and hosts; test/compliance/reference.test.ts holds both paths to the pre-rewrite results.
  */
 import type { FlowRecord } from '../flow/record.js';
 import { classifyAll, type Classification } from './classify.js';

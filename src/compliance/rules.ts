@@ -641,7 +641,7 @@ const versionInapplicable: Rule = {
     const allInRange = perCandidates((c) => c.every(inRange));
     const P = prep(ctx);
     const cls = P.facts.cls;
-    const hits = pick(ctx, P.sep, (i, r) => {
+    const hits = pick(ctx, P.sep, (i) => {
       const c = cls[i]!;
       // when the roles pin the service down, judge that one; else flag only if no candidate applies
       if (c.service && c.fit === 'expected' && !(allInRange(c.candidates) && inRange(c.service)) && hostAt(P.facts, P.facts.orig[i])?.roles.length && hostAt(P.facts, P.facts.resp[i])?.roles.length) return !inRange(c.service);
