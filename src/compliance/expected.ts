@@ -143,12 +143,12 @@ export interface ExpectationContext {
  */
 function flowsByHost(facts: FlowFacts, end: Int32Array): { start: Int32Array; flows: Int32Array } {
   const start = new Int32Array(facts.hosts.length + 1);
-  const cls = facts.cls;
-  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && cls[i]?.candidates.length) start[end[i] + 1]++;
+  const port = facts.port; // >= 0: the flow has a candidate service
+  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && port[i] >= 0) start[end[i] + 1]++;
   for (let k = 0; k < facts.hosts.length; k++) start[k + 1] += start[k];
   const flows = new Int32Array(start[facts.hosts.length]);
   const fill = start.slice(0, facts.hosts.length);
-  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && cls[i]?.candidates.length) flows[fill[end[i]]++] = i;
+  for (let i = 0; i < end.length; i++) if (end[i] >= 0 && port[i] >= 0) flows[fill[end[i]]++] = i;
   return { start, flows };
 }
 
