@@ -206,12 +206,16 @@ export function matrixOf(
   for (const h of hosts.values()) {
     if (h.roles.length === 0) continue;
     const row: MatrixCell[] = [];
-    for (const e of byHost.get(h.address) ?? []) {
-      row.push({ services: e.services, direction: e.direction, status: e.status, peers: e.peers, flows: e.flows, reason: e.reason ?? (e.status === 'ok' ? undefined : e.what) });
+    const es = byHost.get(h.address);
+    if (es !== undefined) {
+      for (let x = 0; x < es.length; x++) {
+        const e = es[x];
+        row.push({ services: e.services, direction: e.direction, status: e.status, peers: e.peers, flows: e.flows, reason: e.reason ?? (e.status === 'ok' ? undefined : e.what) });
+      }
     }
     const k = facts.hostNo.get(h.address);
     const hc = k === undefined ? undefined : cellsOf[k];
-    if (hc) for (const g of hc.values()) row.push(cells[g]);
+    if (hc) hc.forEach((g) => row.push(cells[g]));
     rows.push({ address: h.address, name: h.name, roles: h.roles, source: h.declared.length ? 'declared' : 'inferred', cells: row });
   }
   return rows;

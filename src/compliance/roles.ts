@@ -194,6 +194,8 @@ interface Build extends HostTable {
   slots: Slot[];
   /** per candidate list: its services' ids and what each is evidence of in pass 1 / pass 2 (Kind or -1) */
   plans: { ids: string[]; pass1: number[]; pass2: number[] }[];
+  /** hosts being built, by address */
+  slotOf: Map<string, Slot>;
 }
 
 /** buildHosts, also numbering the hosts and each flow's ends and candidate services. Uids must be unique. */
@@ -217,8 +219,9 @@ export function buildHostTable(
     blocked: new Uint8Array(n),
     tcpSides: { tcpFlows: 0, twoWay: 0, oneWayAcked: 0 },
     plans: [],
+    slotOf: new Map(),
   };
-  const slotOf = new Map<string, Slot>();
+  const slotOf = b.slotOf;
   const host = (a: string, ts: number): Slot => {
     let s = slotOf.get(a);
     if (!s) {
@@ -259,8 +262,9 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
   const portNo = new Int32Array(131072); // by transport (0 TCP, 65536 UDP) + port
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const os = host(r.origH, r.ts);
-    const ss = host(r.respH, r.ts);
+    // (the lookup inline, the first-seen time passed only to create a host)
+    const os = b.slotOf.get(r.origH) ?? host(r.origH, r.ts);
+    const ss = b.slotOf.get(r.respH) ?? host(r.respH, r.ts);
     orig[i] = os.idx;
     resp[i] = ss.idx;
     const o = os.info;
