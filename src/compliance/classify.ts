@@ -68,32 +68,62 @@ export function classifyAll(
     if (x === undefined) sigOfRoles.set(key, (x = sigOfRoles.size));
     sig[k] = x;
   }
-  const { orig, resp, port } = table;
   // per (candidate list, originator roles, responder roles): the first flow's classification, whose fields
   // the others copy; a flat table while small (it nearly always is), else a map
   const S = sigOfRoles.size;
   const size = table.candidates.length * S * S;
-  const flat: (Classification | undefined)[] | null = size <= 1 << 16 ? new Array(size) : null;
-  const byKey = new Map<number, Classification>();
-  const NONE: Classification = { uid: '', service: null, candidates: NO_SERVICES, fit: 'none' };
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    const pn = port[i];
-    let proto: Classification | undefined;
-    if (pn < 0) proto = NONE;
-    else {
-      const key = (pn * S + sig[orig[i]]) * S + sig[resp[i]];
-      proto = flat !== null ? flat[key] : byKey.get(key);
-      if (proto === undefined) {
-        proto = classifyFlow(r, services, table.hosts);
-        if (flat !== null) flat[key] = proto;
-        else byKey.set(key, proto);
-      }
-    }
-    // every classification made here, from one place (the field types settle at once, for the optimiser)
-    const c: Classification = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
-    cls[i] = c;
-    classes.set(r.uid, c);
-  }
+  const st: Classifying = {
+    records,
+    services,
+    table,
+    sig,
+    S,
+    flat: size <= 1 << 16 ? new Array(size) : null,
+    byKey: new Map(),
+    none: { uid: '', service: null, candidates: NO_SERVICES, fit: 'none' },
+    classes,
+    cls,
+  };
+  // the loop only calls: a small function is optimised after a few hundred flows, a big loop much later
+  for (let i = 0; i < n; i++) classifyOne(st, i);
   return { classes, cls };
+}
+
+/** What classifyAll's steps share. */
+interface Classifying {
+  records: readonly FlowRecord[];
+  services: ServiceIndex;
+  table: HostTable;
+  /** per host number: its roles' number */
+  sig: Int32Array;
+  /** how many distinct role sets */
+  S: number;
+  flat: (Classification | undefined)[] | null;
+  byKey: Map<number, Classification>;
+  /** the classification of a flow on no SEP port, less its uid */
+  none: Classification;
+  classes: Map<string, Classification>;
+  cls: Classification[];
+}
+
+/** classifyAll's step for flow `i`. */
+function classifyOne(st: Classifying, i: number): void {
+  const r = st.records[i];
+  const pn = st.table.port[i];
+  let proto: Classification | undefined;
+  if (pn < 0) proto = st.none;
+  else {
+    const S = st.S;
+    const key = (pn * S + st.sig[st.table.orig[i]]) * S + st.sig[st.table.resp[i]];
+    proto = st.flat !== null ? st.flat[key] : st.byKey.get(key);
+    if (proto === undefined) {
+      proto = classifyFlow(r, st.services, st.table.hosts);
+      if (st.flat !== null) st.flat[key] = proto;
+      else st.byKey.set(key, proto);
+    }
+  }
+  // every classification made here, from one place (the field types settle at once, for the optimiser)
+  const c: Classification = { uid: r.uid, service: proto.service, candidates: proto.candidates, fit: proto.fit };
+  st.cls[i] = c;
+  st.classes.set(r.uid, c);
 }
