@@ -85,96 +85,11 @@ export function matrixOf(
       if (resp[i] === h) shown[i] |= 2;
     }
   }
-  // per service: a number for the cell key (by catalogue id), and whether the site's version has it (the
-  // reason text when not)
-  const serviceInfo = new Map<Service, { no: number; versionReason: string | null }>();
-  const serviceNo = new Map<string, number>();
-  const infoOf = (sv: Service) => {
-    let x = serviceInfo.get(sv);
-    if (x === undefined) {
-      const e = sv.entry;
-      let no = serviceNo.get(e.id);
-      if (no === undefined) serviceNo.set(e.id, (no = serviceNo.size));
-      const versionReason = sepVersion !== null && !versionInRange(sepVersion, e.versions.from, e.versions.until) ? `not in SEP ${e.versions.text}` : null;
-      serviceInfo.set(sv, (x = { no, versionReason }));
-    }
-    return x;
-  };
-  // hosts with a role, by number
-  const hasRole = new Uint8Array(facts.hosts.length);
-  for (let k = 0; k < facts.hosts.length; k++) hasRole[k] = facts.hosts[k].roles.length > 0 ? 1 : 0;
-  // a host's cells by (service, direction, outcome) — one cell each, so a manager shows its working and its
-  // blocked peers apart; the key was the text "id|dir|outcome", here a number with the same equality.
-  // Two passes, so that each cell's flow and peer lists are allocated at their final size: the first numbers
-  // the cells and counts, the second fills them in record order.
-  const cellsOf: (Map<number, number> | undefined)[] = new Array(facts.hosts.length);
-  const cellOf = new Int32Array(2 * records.length).fill(-1); // (record, side) -> cell number
-  const newPeer = new Uint8Array(2 * records.length); // 1 where the flow adds its peer to its cell (first sight)
-  // per cell: its fields, flow and peer counts, and the peers seen (by host number, or by address for hosts
-  // not in the table): the first one, then a set once there is a second
-  const meta: {
-    service: string;
-    direction: 'out' | 'in';
-    status: CellStatus;
-    /** '' while none */
-    reason: string;
-    flows: number;
-    peers: number;
-    peer0: number | string;
-    /** NO_PEERS while only peer0 was seen */
-    seen: Set<number | string>;
-  }[] = [];
-  const NO_PEERS = new Set<number | string>();
+  const b = new CellNumbering(records, facts, sepVersion, shown);
+  // the loop only calls: a small step is optimised after a few hundred flows, a big loop much later
+  for (let i = 0; i < records.length; i++) b.place(i);
+  const { meta, cellsOf, cellOf, newPeer } = b;
   const cls = facts.cls;
-  for (let i = 0; i < records.length; i++) {
-    const c = cls[i];
-    if (!c?.service) continue;
-    const o = orig[i];
-    const s = resp[i];
-    const oRole = o >= 0 && hasRole[o] === 1 && (shown[i] & 1) === 0;
-    const sRole = s >= 0 && hasRole[s] === 1 && (shown[i] & 2) === 0;
-    if (!oRole && !sRole) continue;
-    const r = records[i];
-    const sv = c.service;
-    const e = sv.entry;
-    const localOnly = e.sameHostOnly && r.origH !== r.respH;
-    const info = infoOf(sv);
-    const versionReason = info.versionReason;
-    const outcome: CellStatus = c.fit !== 'expected' || localOnly || versionReason !== null ? 'unexpected' : statusOfFlow(facts, i);
-    const reason = outcome !== 'unexpected' ? undefined : localOnly ? 'local-only service seen on the wire' : versionReason !== null ? versionReason : c.fit;
-    const sn = info.no;
-    for (let side = 0; side < 2; side++) {
-      if (side === 0 ? !oRole : !sRole) continue;
-      const host = side === 0 ? o : s;
-      const peerNo = side === 0 ? s : o;
-      const hc = (cellsOf[host] ??= new Map());
-      const k = (sn * 2 + side) * 8 + OUTCOME_NO[outcome];
-      let g = hc.get(k);
-      const pk = peerNo >= 0 ? peerNo : side === 0 ? r.respH : r.origH;
-      let isNew: boolean;
-      if (g === undefined) {
-        hc.set(k, (g = meta.length));
-        meta.push({ service: e.id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: '', flows: 0, peers: 0, peer0: pk, seen: NO_PEERS });
-        isNew = true;
-      } else {
-        const m = meta[g];
-        if (pk === m.peer0) isNew = false;
-        else {
-          if (m.seen === NO_PEERS) m.seen = new Set([m.peer0]);
-          isNew = !m.seen.has(pk);
-          if (isNew) m.seen.add(pk);
-        }
-      }
-      const m = meta[g];
-      cellOf[2 * i + side] = g;
-      m.flows++;
-      if (isNew) {
-        newPeer[2 * i + side] = 1;
-        m.peers++;
-      }
-      if (reason !== undefined) m.reason = reason;
-    }
-  }
   const cells: MatrixCell[] = new Array(meta.length);
   // the cells of one service share its one-id list (read-only, like an expectation's list its cells share)
   const idLists = new Map<string, string[]>();
@@ -223,3 +138,118 @@ export function matrixOf(
 
 /** Distinct small numbers for the cell outcomes (part of the cell key). */
 const OUTCOME_NO: Record<CellStatus, number> = { ok: 0, 'blocked-dropped': 1, 'blocked-refused': 2, 'blocked-half-open': 3, absent: 4, inconclusive: 5, unexpected: 6 };
+
+/** A matrix cell being numbered: its fields, flow and peer counts, and the peers seen so far. */
+interface CellMeta {
+  service: string;
+  direction: 'out' | 'in';
+  status: CellStatus;
+  /** '' while none */
+  reason: string;
+  flows: number;
+  peers: number;
+  /** the first peer (host number, or address for a host not in the table) */
+  peer0: number | string;
+  /** NO_PEERS while only peer0 was seen */
+  seen: Set<number | string>;
+}
+const NO_PEERS: Set<number | string> = new Set();
+
+/**
+ * matrixOf's first pass: numbers a host's cells by (service, direction, outcome) — one cell each, so a
+ * manager shows its working and its blocked peers apart; the key was the text "id|dir|outcome", here a
+ * number with the same equality — and counts each cell's flows and distinct peers, so that the second pass
+ * can allocate their lists at their final size and fill them in record order.
+ */
+class CellNumbering {
+  /** per host number: its cells by key, in the order they were made */
+  readonly cellsOf: (Map<number, number> | undefined)[];
+  /** (record, side) -> cell number, -1 for none; side 0 the originator's cell, 1 the responder's */
+  readonly cellOf: Int32Array;
+  /** 1 where the flow adds its peer to its cell (first sight) */
+  readonly newPeer: Uint8Array;
+  readonly meta: CellMeta[] = [];
+  /** hosts with a role, by number */
+  private readonly hasRole: Uint8Array;
+  /** per service: a number for the cell key (by catalogue id), and the reason text when the site's version lacks it */
+  private readonly serviceInfo = new Map<Service, { no: number; versionReason: string | null }>();
+  private readonly serviceNo = new Map<string, number>();
+
+  constructor(
+    private readonly records: readonly FlowRecord[],
+    private readonly facts: FlowFacts,
+    private readonly sepVersion: SepVersion | null,
+    /** per flow: bit 1 / 2 when an expectation of its originator / responder already shows it */
+    private readonly shown: Uint8Array,
+  ) {
+    this.cellsOf = new Array(facts.hosts.length);
+    this.cellOf = new Int32Array(2 * records.length).fill(-1);
+    this.newPeer = new Uint8Array(2 * records.length);
+    this.hasRole = new Uint8Array(facts.hosts.length);
+    for (let k = 0; k < facts.hosts.length; k++) this.hasRole[k] = facts.hosts[k].roles.length > 0 ? 1 : 0;
+  }
+
+  private infoOf(sv: Service): { no: number; versionReason: string | null } {
+    let x = this.serviceInfo.get(sv);
+    if (x === undefined) {
+      const e = sv.entry;
+      let no = this.serviceNo.get(e.id);
+      if (no === undefined) this.serviceNo.set(e.id, (no = this.serviceNo.size));
+      const v = this.sepVersion;
+      const versionReason = v !== null && !versionInRange(v, e.versions.from, e.versions.until) ? `not in SEP ${e.versions.text}` : null;
+      this.serviceInfo.set(sv, (x = { no, versionReason }));
+    }
+    return x;
+  }
+
+  /** Places flow `i` in the cells of its ends that have a role (and no expectation showing it). */
+  place(i: number): void {
+    const facts = this.facts;
+    const c = facts.cls[i];
+    if (!c?.service) return;
+    const o = facts.orig[i];
+    const s = facts.resp[i];
+    const shown = this.shown[i];
+    const oRole = o >= 0 && this.hasRole[o] === 1 && (shown & 1) === 0;
+    const sRole = s >= 0 && this.hasRole[s] === 1 && (shown & 2) === 0;
+    if (!oRole && !sRole) return;
+    const r = this.records[i];
+    const sv = c.service;
+    const e = sv.entry;
+    const localOnly = e.sameHostOnly && r.origH !== r.respH;
+    const info = this.infoOf(sv);
+    const versionReason = info.versionReason;
+    const outcome: CellStatus = c.fit !== 'expected' || localOnly || versionReason !== null ? 'unexpected' : statusOfFlow(facts, i);
+    const reason = outcome !== 'unexpected' ? '' : localOnly ? 'local-only service seen on the wire' : versionReason !== null ? versionReason : c.fit;
+    if (oRole) this.add(i, 0, o, s >= 0 ? s : r.respH, info.no, outcome, reason, e.id);
+    if (sRole) this.add(i, 1, s, o >= 0 ? o : r.origH, info.no, outcome, reason, e.id);
+  }
+
+  private add(i: number, side: number, host: number, peer: number | string, sn: number, outcome: CellStatus, reason: string, id: string): void {
+    const hc = (this.cellsOf[host] ??= new Map());
+    const k = (sn * 2 + side) * 8 + OUTCOME_NO[outcome];
+    let g = hc.get(k);
+    let isNew: boolean;
+    if (g === undefined) {
+      hc.set(k, (g = this.meta.length));
+      this.meta.push({ service: id, direction: side === 0 ? 'out' : 'in', status: outcome, reason: '', flows: 0, peers: 0, peer0: peer, seen: NO_PEERS });
+      isNew = true;
+    } else {
+      const m = this.meta[g];
+      if (peer === m.peer0) isNew = false;
+      else {
+        if (m.seen === NO_PEERS) m.seen = new Set([m.peer0]);
+        isNew = !m.seen.has(peer);
+        if (isNew) m.seen.add(peer);
+      }
+    }
+    const m = this.meta[g];
+    this.cellOf[2 * i + side] = g;
+    m.flows++;
+    if (isNew) {
+      this.newPeer[2 * i + side] = 1;
+      m.peers++;
+    }
+    if (reason !== '') m.reason = reason;
+  }
+}
