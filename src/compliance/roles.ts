@@ -317,14 +317,19 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
 /** Pass 2: peers of the managers. */
 function passTwo(b: Build): void {
   const { records, port, plans, slots, orig, resp } = b;
+  // managers by host number, and which candidate lists are evidence of anything in pass 2
+  const manager = new Uint8Array(slots.length);
+  for (let k = 0; k < slots.length; k++) manager[k] = slots[k].manager ? 1 : 0;
+  const useful = new Uint8Array(plans.length);
+  for (let k = 0; k < plans.length; k++) useful[k] = plans[k].pass2.some((x) => x >= 0) ? 1 : 0;
   for (let i = 0; i < records.length; i++) {
     const pn = port[i];
-    if (pn < 0) continue;
+    if (pn < 0 || useful[pn] === 0) continue;
+    const toManager = manager[resp[i]] === 1;
+    const fromManager = manager[orig[i]] === 1;
+    if (!toManager && !fromManager) continue;
     const os = slots[orig[i]];
     const ss = slots[resp[i]];
-    const toManager = ss.manager;
-    const fromManager = os.manager;
-    if (!toManager && !fromManager) continue;
     const r = records[i];
     const p = plans[pn];
     const ans = b.answered[i] === 1;
