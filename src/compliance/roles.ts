@@ -257,16 +257,31 @@ export function buildHostTable(
  * manager).
  */
 function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: ServiceIndex): void {
-  const { records, orig, resp, port, candidates, plans } = b;
-  const numberOf = new Map<readonly Service[], number>();
-  const portNo = new Int32Array(131072); // by transport (0 TCP, 65536 UDP) + port
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
+  const step = new FirstPass(b, host, services);
+  // the loop only calls: a small step is optimised after a few hundred flows, a big loop much later
+  for (let i = 0; i < b.records.length; i++) step.visit(i);
+}
+
+/** firstPass's step and what its steps share. */
+class FirstPass {
+  private readonly numberOf = new Map<readonly Service[], number>();
+  /** candidate list number + 1 by transport (0 TCP, 65536 UDP) + port: 0 not looked up yet, -1 none */
+  private readonly portNo = new Int32Array(131072);
+
+  constructor(
+    private readonly b: Build,
+    private readonly host: (a: string, ts: number) => Slot,
+    private readonly services: ServiceIndex,
+  ) {}
+
+  visit(i: number): void {
+    const b = this.b;
+    const r = b.records[i];
     // (the lookup inline, the first-seen time passed only to create a host)
-    const os = b.slotOf.get(r.origH) ?? host(r.origH, r.ts);
-    const ss = b.slotOf.get(r.respH) ?? host(r.respH, r.ts);
-    orig[i] = os.idx;
-    resp[i] = ss.idx;
+    const os = b.slotOf.get(r.origH) ?? this.host(r.origH, r.ts);
+    const ss = b.slotOf.get(r.respH) ?? this.host(r.respH, r.ts);
+    b.orig[i] = os.idx;
+    b.resp[i] = ss.idx;
     const o = os.info;
     const s = ss.info;
     o.pktsOut += r.origPkts; o.pktsIn += r.respPkts; o.bytesOut += r.origFrameBytes; o.bytesIn += r.respFrameBytes;
@@ -281,36 +296,41 @@ function firstPass(b: Build, host: (a: string, ts: number) => Slot, services: Se
     const ans = answered(r);
     b.answered[i] = ans ? 1 : 0;
     countTcpSides(b.tcpSides, r);
-    // the candidate list's number, looked up once per transport and port: 0 unknown, -1 none, else number + 1
-    const tp = (r.proto === 'tcp' ? 0 : 65536) + r.respP;
-    let k = portNo[tp] - 1;
-    if (k === -1) {
-      const c = services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
-      if (c.length === 0) k = -2;
-      else {
-        const known = numberOf.get(c);
-        if (known !== undefined) k = known;
-        else {
-          numberOf.set(c, (k = candidates.length));
-          candidates.push(c);
-          const ids = c.map((x) => x.entry.id);
-          plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
-        }
-      }
-      portNo[tp] = k + 1;
-    }
+    const k = this.portNumber(r);
     if (k < 0) {
-      port[i] = -1;
-      continue;
+      b.port[i] = -1;
+      return;
     }
     b.blocked[i] = blockedCode(r, ans);
-    port[i] = k;
-    if (os.declaredSepm) continue;
-    const p = plans[k];
+    b.port[i] = k;
+    if (os.declaredSepm) return;
+    const p = b.plans[k];
     for (let j = 0; j < p.ids.length; j++) {
       const kind = p.pass1[j];
       if (kind >= 0) addEvidence(ss, kind, i, r, p.ids[j], os.idx, ans);
     }
+  }
+
+  /** The number of the flow's candidate list, -1 when it has none (looked up once per transport and port). */
+  private portNumber(r: FlowRecord): number {
+    const tp = (r.proto === 'tcp' ? 0 : 65536) + r.respP;
+    let k = this.portNo[tp] - 1;
+    if (k !== -1) return k === -2 ? -1 : k;
+    const b = this.b;
+    const c = this.services.byPort(r.proto === 'tcp' ? 6 : 17, r.respP);
+    if (c.length === 0) k = -1;
+    else {
+      const known = this.numberOf.get(c);
+      if (known !== undefined) k = known;
+      else {
+        this.numberOf.set(c, (k = b.candidates.length));
+        b.candidates.push(c);
+        const ids = c.map((x) => x.entry.id);
+        b.plans.push({ ids, pass1: ids.map((id) => (MANAGER_SERVICES.includes(id) ? Kind.Sepm : id === 'gup-proxy' ? Kind.Gup : -1)), pass2: ids.map(peerKind) });
+      }
+    }
+    this.portNo[tp] = k === -1 ? -1 : k + 1;
+    return k;
   }
 }
 
