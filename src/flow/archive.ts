@@ -110,114 +110,147 @@ export interface PackedFlows {
 export function unpackRecords(p: PackedFlows): FlowRecord[] {
   const hosts = new HostTable();
   hosts.text.push(...p.hosts);
-  const a = new FlowArchive(hosts, 1);
+  const a = new FlowArchive(hosts);
   a.adopt(p);
   const icmp = new Map(p.icmp);
   const out = new Array<FlowRecord>(p.length);
   for (let r = 0; r < p.length; r++) {
-    const i = a.index[r];
+    const i = a.indexOf(r);
     if (i < 0 || i >= p.length || out[i] !== undefined) throw new Error(`packed flows: creation index ${i} out of range or repeated`);
     out[i] = a.record(r, icmp.get(i));
   }
   return out;
 }
 
-/** Growable columnar storage of finalised flows. Rows are appended in the order flows are finalised. */
+/** Rows per chunk of a FlowArchive (2^14: ~2 MB of columns per chunk). */
+const CHUNK_BITS = 14;
+export const ARCHIVE_CHUNK_ROWS = 1 << CHUNK_BITS;
+const CHUNK_MASK = ARCHIVE_CHUNK_ROWS - 1;
+
+/** One chunk of archived flows: every column for ARCHIVE_CHUNK_ROWS rows (or views of a packed column). */
+class Chunk {
+  index: Int32Array;
+  origHost: Int32Array;
+  respHost: Int32Array;
+  historyId: Int32Array;
+  origPort: Uint16Array;
+  respPort: Uint16Array;
+  vlanOuter: Int16Array;
+  vlanInner: Int16Array;
+  proto: Uint8Array;
+  ipVersion: Uint8Array;
+  connState: Uint8Array;
+  flags: Uint8Array;
+  basis: Uint8Array;
+  firstTs: Float64Array;
+  lastSeenTs: Float64Array;
+  duration: Float64Array;
+  origPkts: Float64Array;
+  respPkts: Float64Array;
+  origIpBytes: Float64Array;
+  respIpBytes: Float64Array;
+  origFrameBytes: Float64Array;
+  respFrameBytes: Float64Array;
+  origBytes: Float64Array;
+  respBytes: Float64Array;
+  origSyns: Uint32Array;
+
+  constructor(n: number) {
+    this.index = new Int32Array(n);
+    this.origHost = new Int32Array(n);
+    this.respHost = new Int32Array(n);
+    this.historyId = new Int32Array(n);
+    this.origPort = new Uint16Array(n);
+    this.respPort = new Uint16Array(n);
+    this.vlanOuter = new Int16Array(n);
+    this.vlanInner = new Int16Array(n);
+    this.proto = new Uint8Array(n);
+    this.ipVersion = new Uint8Array(n);
+    this.connState = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.basis = new Uint8Array(n);
+    this.firstTs = new Float64Array(n);
+    this.lastSeenTs = new Float64Array(n);
+    this.duration = new Float64Array(n);
+    this.origPkts = new Float64Array(n);
+    this.respPkts = new Float64Array(n);
+    this.origIpBytes = new Float64Array(n);
+    this.respIpBytes = new Float64Array(n);
+    this.origFrameBytes = new Float64Array(n);
+    this.respFrameBytes = new Float64Array(n);
+    this.origBytes = new Float64Array(n);
+    this.respBytes = new Float64Array(n);
+    this.origSyns = new Uint32Array(n);
+  }
+}
+
+type Column = ArchiveColumns[keyof ArchiveColumns];
+
+/**
+ * Columnar storage of finalised flows, appended in the order flows are finalised. Columns are kept in chunks of
+ * ARCHIVE_CHUNK_ROWS rows, so growing never copies (nor leaves the old, doubled-away arrays to the garbage
+ * collector) and the unused tail is less than one chunk.
+ */
 export class FlowArchive {
   length = 0;
-  private cap = 0;
   readonly hosts: HostTable;
+  private chunks: Chunk[] = [];
   /** distinct history strings, by id */
   private readonly histories: string[] = [];
   private readonly historyIds = new Map<string, number>();
 
-  index!: Int32Array;
-  origHost!: Int32Array;
-  respHost!: Int32Array;
-  historyId!: Int32Array;
-  origPort!: Uint16Array;
-  respPort!: Uint16Array;
-  vlanOuter!: Int16Array;
-  vlanInner!: Int16Array;
-  proto!: Uint8Array;
-  ipVersion!: Uint8Array;
-  connState!: Uint8Array;
-  flags!: Uint8Array;
-  basis!: Uint8Array;
-  firstTs!: Float64Array;
-  lastSeenTs!: Float64Array;
-  duration!: Float64Array;
-  origPkts!: Float64Array;
-  respPkts!: Float64Array;
-  origIpBytes!: Float64Array;
-  respIpBytes!: Float64Array;
-  origFrameBytes!: Float64Array;
-  respFrameBytes!: Float64Array;
-  origBytes!: Float64Array;
-  respBytes!: Float64Array;
-  origSyns!: Uint32Array;
-
-  constructor(hosts: HostTable, initial = 1024) {
+  constructor(hosts: HostTable) {
     this.hosts = hosts;
-    this.grow(initial);
   }
 
-  /** Measured bytes per row of the columns (for the state-size test). */
+  /** Measured bytes per row of the columns (for the state-size test): one chunk's arrays ÷ its rows. */
   bytesPerFlow(): number {
+    const c = this.chunks[0] ?? new Chunk(ARCHIVE_CHUNK_ROWS);
     let total = 0;
-    for (const v of Object.values(this)) if (ArrayBuffer.isView(v)) total += v.byteLength;
-    return total / this.cap;
+    for (const v of Object.values(c)) if (ArrayBuffer.isView(v)) total += v.byteLength;
+    return total / ARCHIVE_CHUNK_ROWS;
   }
 
-  private grow(cap: number): void {
-    const g = <T extends Int32Array | Uint16Array | Uint8Array | Int16Array | Float64Array | Uint32Array>(a: T | undefined, make: (n: number) => T): T => {
-      const b = make(cap);
-      if (a !== undefined) b.set(a as never);
-      return b;
-    };
-    this.index = g(this.index, (n) => new Int32Array(n));
-    this.origHost = g(this.origHost, (n) => new Int32Array(n));
-    this.respHost = g(this.respHost, (n) => new Int32Array(n));
-    this.historyId = g(this.historyId, (n) => new Int32Array(n));
-    this.origPort = g(this.origPort, (n) => new Uint16Array(n));
-    this.respPort = g(this.respPort, (n) => new Uint16Array(n));
-    this.vlanOuter = g(this.vlanOuter, (n) => new Int16Array(n));
-    this.vlanInner = g(this.vlanInner, (n) => new Int16Array(n));
-    this.proto = g(this.proto, (n) => new Uint8Array(n));
-    this.ipVersion = g(this.ipVersion, (n) => new Uint8Array(n));
-    this.connState = g(this.connState, (n) => new Uint8Array(n));
-    this.flags = g(this.flags, (n) => new Uint8Array(n));
-    this.basis = g(this.basis, (n) => new Uint8Array(n));
-    this.firstTs = g(this.firstTs, (n) => new Float64Array(n));
-    this.lastSeenTs = g(this.lastSeenTs, (n) => new Float64Array(n));
-    this.duration = g(this.duration, (n) => new Float64Array(n));
-    this.origPkts = g(this.origPkts, (n) => new Float64Array(n));
-    this.respPkts = g(this.respPkts, (n) => new Float64Array(n));
-    this.origIpBytes = g(this.origIpBytes, (n) => new Float64Array(n));
-    this.respIpBytes = g(this.respIpBytes, (n) => new Float64Array(n));
-    this.origFrameBytes = g(this.origFrameBytes, (n) => new Float64Array(n));
-    this.respFrameBytes = g(this.respFrameBytes, (n) => new Float64Array(n));
-    this.origBytes = g(this.origBytes, (n) => new Float64Array(n));
-    this.respBytes = g(this.respBytes, (n) => new Float64Array(n));
-    this.origSyns = g(this.origSyns, (n) => new Uint32Array(n));
-    this.cap = cap;
+  /** Empties the archive (its chunks are kept for reuse only when it held at most one: the scratch archive). */
+  clear(): void {
+    this.length = 0;
+    if (this.chunks.length > 1) this.chunks = [];
   }
 
-  /** The archive as PackedFlows (copies of the columns, trimmed to its length). */
+  /** Creation index of the flow in row `r`. */
+  indexOf(r: number): number {
+    return this.chunks[r >>> CHUNK_BITS].index[r & CHUNK_MASK];
+  }
+
+  /** The archive as PackedFlows (each column copied into one array of the archive's length). */
   pack(icmp: ReadonlyMap<number, IcmpErrorEntry[]>): PackedFlows {
     const columns = {} as ArchiveColumns;
-    const self = this as unknown as Record<string, ArchiveColumns[keyof ArchiveColumns]>;
-    for (const name of COLUMN_NAMES) columns[name] = self[name].slice(0, this.length);
-    return { length: this.length, columns, hosts: this.hosts.text.slice(), histories: this.histories.slice(), icmp: [...icmp] };
+    const n = this.length;
+    for (const name of COLUMN_NAMES) {
+      const first = (this.chunks[0] ?? new Chunk(0))[name] as Column;
+      const out = new (first.constructor as new (n: number) => Column)(n);
+      for (let k = 0; k * ARCHIVE_CHUNK_ROWS < n; k++) {
+        const part = this.chunks[k][name] as Column;
+        out.set(part.subarray(0, Math.min(ARCHIVE_CHUNK_ROWS, n - k * ARCHIVE_CHUNK_ROWS)) as never, k * ARCHIVE_CHUNK_ROWS);
+      }
+      columns[name] = out;
+    }
+    return { length: n, columns, hosts: this.hosts.text.slice(), histories: this.histories.slice(), icmp: [...icmp] };
   }
 
-  /** Takes over packed columns and history texts (this archive must be empty; its host table holds `p.hosts`). */
+  /** Takes over packed columns (as views, chunk by chunk) and history texts; the archive must be empty. */
   adopt(p: PackedFlows): void {
-    const self = this as unknown as Record<string, ArchiveColumns[keyof ArchiveColumns]>;
-    for (const name of COLUMN_NAMES) self[name] = p.columns[name];
+    const n = p.length;
+    this.chunks = [];
+    for (let k = 0; k * ARCHIVE_CHUNK_ROWS < n; k++) {
+      const c = new Chunk(0) as unknown as Record<string, Column>;
+      const from = k * ARCHIVE_CHUNK_ROWS;
+      const to = Math.min(n, from + ARCHIVE_CHUNK_ROWS);
+      for (const name of COLUMN_NAMES) c[name] = p.columns[name].subarray(from, to);
+      this.chunks.push(c as unknown as Chunk);
+    }
     this.histories.push(...p.histories);
-    this.length = p.length;
-    this.cap = p.length;
+    this.length = n;
   }
 
   private historyIdOf(h: string): number {
@@ -235,37 +268,39 @@ export class FlowArchive {
    * @returns the row
    */
   append(st: FlowState, s: number): number {
-    if (this.length === this.cap) this.grow(this.cap * 2);
     const r = this.length++;
+    const k = r >>> CHUNK_BITS;
+    if (k === this.chunks.length) this.chunks.push(new Chunk(ARCHIVE_CHUNK_ROWS));
+    const c = this.chunks[k];
+    const i = r & CHUNK_MASK;
     const tcp = st.proto[s] === Proto.TCP;
     const v = st.ipVersion[s];
-    this.index[r] = st.index[s];
-    this.origHost[r] = this.hosts.id(v, st.orig, s * 4);
-    this.respHost[r] = this.hosts.id(v, st.resp, s * 4);
-    const history = st.history(s);
-    this.historyId[r] = this.historyIdOf(history);
-    this.origPort[r] = st.origPort[s];
-    this.respPort[r] = st.respPort[s];
-    this.vlanOuter[r] = st.vlanOuter[s];
-    this.vlanInner[r] = st.vlanInner[s];
-    this.proto[r] = st.proto[s];
-    this.ipVersion[r] = v;
-    this.connState[r] = CONN_STATE_INDEX.get(tcp ? tcpConnState(st, s) : udpConnState(st, s))!;
-    this.flags[r] = st.flags[s];
-    this.basis[r] = st.basis[s];
-    this.firstTs[r] = st.firstTs[s];
-    this.lastSeenTs[r] = st.lastSeenTs[s];
-    this.duration[r] = Math.max(0, st.lastTs[s] - st.firstTs[s]);
+    c.index[i] = st.index[s];
+    c.origHost[i] = this.hosts.id(v, st.orig, s * 4);
+    c.respHost[i] = this.hosts.id(v, st.resp, s * 4);
+    c.historyId[i] = this.historyIdOf(st.history(s));
+    c.origPort[i] = st.origPort[s];
+    c.respPort[i] = st.respPort[s];
+    c.vlanOuter[i] = st.vlanOuter[s];
+    c.vlanInner[i] = st.vlanInner[s];
+    c.proto[i] = st.proto[s];
+    c.ipVersion[i] = v;
+    c.connState[i] = CONN_STATE_INDEX.get(tcp ? tcpConnState(st, s) : udpConnState(st, s))!;
+    c.flags[i] = st.flags[s];
+    c.basis[i] = st.basis[s];
+    c.firstTs[i] = st.firstTs[s];
+    c.lastSeenTs[i] = st.lastSeenTs[s];
+    c.duration[i] = Math.max(0, st.lastTs[s] - st.firstTs[s]);
     const o = 2 * s;
-    this.origPkts[r] = st.pkts[o];
-    this.respPkts[r] = st.pkts[o + 1];
-    this.origIpBytes[r] = st.ipBytes[o];
-    this.respIpBytes[r] = st.ipBytes[o + 1];
-    this.origFrameBytes[r] = st.frameBytes[o];
-    this.respFrameBytes[r] = st.frameBytes[o + 1];
-    this.origBytes[r] = tcp ? endpointSize(st, o) : 0;
-    this.respBytes[r] = tcp ? endpointSize(st, o + 1) : 0;
-    this.origSyns[r] = st.synCount[o];
+    c.origPkts[i] = st.pkts[o];
+    c.respPkts[i] = st.pkts[o + 1];
+    c.origIpBytes[i] = st.ipBytes[o];
+    c.respIpBytes[i] = st.ipBytes[o + 1];
+    c.origFrameBytes[i] = st.frameBytes[o];
+    c.respFrameBytes[i] = st.frameBytes[o + 1];
+    c.origBytes[i] = tcp ? endpointSize(st, o) : 0;
+    c.respBytes[i] = tcp ? endpointSize(st, o + 1) : 0;
+    c.origSyns[i] = st.synCount[o];
     return r;
   }
 
@@ -274,36 +309,38 @@ export class FlowArchive {
    * @param icmp the ICMP errors attached to the flow, if any
    */
   record(r: number, icmp: IcmpErrorEntry[] | undefined): FlowRecord {
-    const tcp = this.proto[r] === Proto.TCP;
-    const vo = this.vlanOuter[r];
-    const vi = this.vlanInner[r];
-    const f = this.flags[r];
+    const c = this.chunks[r >>> CHUNK_BITS];
+    const i = r & CHUNK_MASK;
+    const tcp = c.proto[i] === Proto.TCP;
+    const vo = c.vlanOuter[i];
+    const vi = c.vlanInner[i];
+    const f = c.flags[i];
     return {
-      uid: flowUid(this.index[r] + 1),
-      ts: this.firstTs[r],
-      lastTs: this.lastSeenTs[r],
+      uid: flowUid(c.index[i] + 1),
+      ts: c.firstTs[i],
+      lastTs: c.lastSeenTs[i],
       proto: tcp ? 'tcp' : 'udp',
-      ipVersion: this.ipVersion[r] as 4 | 6,
-      origH: this.hosts.text[this.origHost[r]],
-      origP: this.origPort[r],
-      respH: this.hosts.text[this.respHost[r]],
-      respP: this.respPort[r],
+      ipVersion: c.ipVersion[i] as 4 | 6,
+      origH: this.hosts.text[c.origHost[i]],
+      origP: c.origPort[i],
+      respH: this.hosts.text[c.respHost[i]],
+      respP: c.respPort[i],
       vlan: vo >= 0 ? vo : null,
       vlanInner: vi >= 0 && vi !== vo ? vi : null,
-      duration: this.duration[r],
-      origPkts: count(this.origPkts[r]),
-      respPkts: count(this.respPkts[r]),
-      origIpBytes: count(this.origIpBytes[r]),
-      respIpBytes: count(this.respIpBytes[r]),
-      origFrameBytes: count(this.origFrameBytes[r]),
-      respFrameBytes: count(this.respFrameBytes[r]),
-      origBytes: count(this.origBytes[r]),
-      respBytes: count(this.respBytes[r]),
-      connState: CONN_STATES[this.connState[r]],
-      history: this.histories[this.historyId[r]],
+      duration: c.duration[i],
+      origPkts: count(c.origPkts[i]),
+      respPkts: count(c.respPkts[i]),
+      origIpBytes: count(c.origIpBytes[i]),
+      respIpBytes: count(c.respIpBytes[i]),
+      origFrameBytes: count(c.origFrameBytes[i]),
+      respFrameBytes: count(c.respFrameBytes[i]),
+      origBytes: count(c.origBytes[i]),
+      respBytes: count(c.respBytes[i]),
+      connState: CONN_STATES[c.connState[i]],
+      history: this.histories[c.historyId[i]],
       initiatorInferred: (f & FlowFlag.Inferred) !== 0,
-      initiatorBasis: INITIATOR_BASES[this.basis[r]],
-      origSyns: this.origSyns[r],
+      initiatorBasis: INITIATOR_BASES[c.basis[i]],
+      origSyns: c.origSyns[i],
       partial: (f & FlowFlag.Partial) !== 0,
       icmpErrors: icmpOut(icmp),
     };

@@ -91,7 +91,7 @@ export class FlowTable {
   /** finalised flows (finished by timeout, by TCP port reuse, or by `finish`) */
   private readonly archive = new FlowArchive(this.hosts);
   /** one-row archive used to make records of live flows without finalising them */
-  private readonly scratch = new FlowArchive(this.hosts, 1);
+  private readonly scratch = new FlowArchive(this.hosts);
   /** ICMP errors by flow creation index (rare: allocated with a flow's first error) */
   private readonly icmp = new Map<number, IcmpErrorEntry[]>();
   private readonly timeouts: FlowTimeouts;
@@ -161,14 +161,14 @@ export class FlowTable {
     const out = new Array<FlowRecord>(this.created);
     const a = this.archive;
     for (let r = 0; r < a.length; r++) {
-      const i = a.index[r];
+      const i = a.indexOf(r);
       out[i] = a.record(r, this.icmp.get(i));
     }
     const st = this.state;
     const sc = this.scratch;
     for (let s = 0; s < st.highWater; s++) {
       if (!(st.flags[s] & FlowFlag.InUse)) continue;
-      sc.length = 0;
+      sc.clear();
       sc.append(st, s);
       const i = st.index[s];
       out[i] = sc.record(0, this.icmp.get(i));
