@@ -7,8 +7,8 @@
  * ports, IP total length, IPv4 identification, TCP flags, sequence and acknowledgement numbers, and arrived
  * at most WINDOW seconds earlier. A TCP retransmission is never that close (the minimum RTO is 200 ms on
  * Linux, 300 ms on Windows; RFC 6298 says 1 s), and an IPv4 retransmission carries a new identification.
- * Fixed-size typed arrays: nothing is allocated per packet; a 32-bit hash of the fields is compared first, so
- * a packet unlike the remembered ones costs one hash and RING integer comparisons.
+ * Fixed-size typed arrays: nothing is allocated per packet; a 32-bit key of the fields (an xor) is compared first,
+ * so a packet unlike the remembered ones costs a few integer operations and RING integer comparisons.
  */
 import type { PacketView } from '../../dissectors/packet.js';
 
@@ -19,14 +19,9 @@ export const DUPLICATE_WINDOW = 0.001;
 
 const FIELDS = 15;
 
-function mix(h: number, v: number): number {
-  h = Math.imul(h ^ v, 0x9e3779b1);
-  return (h ^ (h >>> 15)) | 0;
-}
-
 export class DuplicateFilter {
   private readonly ring = new Float64Array(RING * FIELDS);
-  /** a 32-bit hash of each remembered packet's fields (all but the time): most packets differ here already */
+  /** a 32-bit key of each remembered packet's fields (all but the time): most packets differ here already */
   private readonly keys = new Int32Array(RING);
   private next = 0;
   private filled = 0;
@@ -41,20 +36,14 @@ export class DuplicateFilter {
     const r = this.ring;
     const s = v.src;
     const d = v.dst;
-    let k = mix(0x811c9dc5, v.ipVersion);
-    k = mix(k, s[0]);
-    k = mix(k, s[1]);
-    k = mix(k, s[2]);
-    k = mix(k, s[3]);
-    k = mix(k, d[0]);
-    k = mix(k, d[1]);
-    k = mix(k, d[2]);
-    k = mix(k, d[3]);
-    k = mix(k, v.transport * 65536 + v.srcPort);
-    k = mix(k, v.dstPort * 65536 + v.ipTotalLen);
-    k = mix(k, v.ipId * 256 + v.tcpFlags);
-    k = mix(k, v.seq);
-    k = mix(k, v.ack);
+    // a cheap filter key (xor of the fields, rotated apart): equal packets have equal keys; unequal packets
+    // with equal keys are told apart by the full comparison below
+    const sx = s[0] ^ s[1] ^ s[2] ^ s[3];
+    const dx = d[0] ^ d[1] ^ d[2] ^ d[3];
+    const ports = (v.srcPort << 16) | v.dstPort;
+    const ackRot = (v.ack << 13) | (v.ack >>> 19);
+    const misc = ((v.ipId << 16) | (v.ipTotalLen & 0xffff)) + v.tcpFlags * 0x01000193 + v.transport * 131 + v.ipVersion * 977;
+    const k = (sx ^ ((dx << 7) | (dx >>> 25)) ^ ports ^ v.seq ^ ackRot ^ misc) | 0;
     const keys = this.keys;
     for (let i = 0; i < this.filled; i++) {
       if (keys[i] !== k) continue;

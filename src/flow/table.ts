@@ -55,6 +55,8 @@ export interface FlowTableOptions {
   isServicePort: ServicePortPredicate;
   /** expiry of idle flows (see FlowTable); defaults: DEFAULT_TIMEOUTS */
   timeouts?: FlowTimeouts;
+  /** capture seconds between two sweeps for idle flows (default SWEEP_INTERVAL) */
+  sweepInterval?: number;
 }
 
 /**
@@ -78,8 +80,11 @@ export interface FlowTimeouts {
  */
 export const DEFAULT_TIMEOUTS: Readonly<FlowTimeouts> = { tcpClosed: 120, tcp: 3600, udp: 900 };
 
-/** Capture seconds between two sweeps for idle flows. */
-const SWEEP_INTERVAL = 10;
+/**
+ * Capture seconds between two sweeps for idle flows. Only memory depends on it: a packet of a flow idle past its
+ * timeout starts a new flow whether or not a sweep has finalised the old one yet (see `update`).
+ */
+export const SWEEP_INTERVAL = 60;
 
 export class FlowTable {
   /** the live flows (slots) */
@@ -95,6 +100,7 @@ export class FlowTable {
   /** ICMP errors by flow creation index (rare: allocated with a flow's first error) */
   private readonly icmp = new Map<number, IcmpErrorEntry[]>();
   private readonly timeouts: FlowTimeouts;
+  private readonly sweepInterval: number;
   /** capture time of the next sweep for idle flows (seconds) */
   private nextSweep = -1;
   /** flows created so far (the next flow's creation index) */
@@ -104,6 +110,7 @@ export class FlowTable {
   constructor(opts: FlowTableOptions) {
     this.isServicePort = opts.isServicePort;
     this.timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+    this.sweepInterval = opts.sweepInterval ?? SWEEP_INTERVAL;
     this.heads = new Int32Array(this.state.capacity * 2).fill(-1);
     this.mask = this.heads.length - 1;
   }
@@ -131,22 +138,25 @@ export class FlowTable {
   /**
    * Finalises the flows idle past their timeout at capture time `now` (seconds): each moves to the archive and
    * leaves the lookup. Called by `update` every SWEEP_INTERVAL seconds of capture time; cost O(slots) per
-   * sweep, nothing per packet.
+   * sweep. (`update` also finalises a flow it finds idle past its timeout, so results never depend on when the
+   * sweeps run.)
    */
   sweep(now: number): void {
-    const t = this.timeouts;
     const st = this.state;
     const n = st.highWater;
     for (let s = 0; s < n; s++) {
       if (!(st.flags[s] & FlowFlag.InUse)) continue;
-      const idle = now - st.lastSeenTs[s];
-      let limit: number;
-      if (st.proto[s] === Proto.TCP) {
-        limit = bothClosed(st, s) || st.state[2 * s] === EndpointState.Reset || st.state[2 * s + 1] === EndpointState.Reset ? t.tcpClosed : t.tcp;
-      } else limit = t.udp;
-      if (idle > limit) this.finalise(s);
+      if (now - st.lastSeenTs[s] > this.idleLimit(s)) this.finalise(s);
     }
-    this.nextSweep = now + SWEEP_INTERVAL;
+    this.nextSweep = now + this.sweepInterval;
+  }
+
+  /** The idle timeout of live slot `s`, seconds (FlowTimeouts by its protocol and state). */
+  private idleLimit(s: number): number {
+    const st = this.state;
+    const t = this.timeouts;
+    if (st.proto[s] !== Proto.TCP) return t.udp;
+    return bothClosed(st, s) || st.state[2 * s] === EndpointState.Reset || st.state[2 * s + 1] === EndpointState.Reset ? t.tcpClosed : t.tcp;
   }
 
   /** Moves live slot `s` to the archive and frees it. */
@@ -195,7 +205,7 @@ export class FlowTable {
    */
   update(view: PacketView, ts: number, frameLen: number): number {
     if (ts >= this.nextSweep) {
-      if (this.nextSweep < 0) this.nextSweep = ts + SWEEP_INTERVAL;
+      if (this.nextSweep < 0) this.nextSweep = ts + this.sweepInterval;
       else this.sweep(ts);
     }
     const proto = view.transport;
@@ -218,6 +228,11 @@ export class FlowTable {
       s = st.next[s];
     }
 
+    if (s >= 0 && ts - st.lastSeenTs[s] > this.idleLimit(s)) {
+      // idle past its timeout (not swept yet): that flow is over, the packet starts a new one
+      this.finalise(s);
+      s = -1;
+    }
     if (s >= 0 && proto === Proto.TCP && isTcpReuse(st, s, view.tcpFlags, view.seq)) {
       // a new connection on the same 5-tuple: the old one is finished
       this.finalise(s);

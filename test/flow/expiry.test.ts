@@ -30,7 +30,7 @@ const C = 0x0a000001;
 const S = 0x0a000002;
 
 describe('FlowTable timeouts', () => {
-  const table = () => new FlowTable({ isServicePort: () => false, timeouts: { tcpClosed: 5, tcp: 100, udp: 30 } });
+  const table = (sweepInterval = 10) => new FlowTable({ isServicePort: () => false, timeouts: { tcpClosed: 5, tcp: 100, udp: 30 }, sweepInterval });
 
   it('a closed TCP flow is finalised after its linger; records stay in creation order and unchanged', () => {
     const t = table();
@@ -76,5 +76,25 @@ describe('FlowTable timeouts', () => {
       ['udp', 514, 'S0', 2],
       ['udp', 514, 'S0', 1],
     ]);
+  });
+
+  it('a packet after the idle timeout starts a new flow even before a sweep finalised the old one', () => {
+    // sweeps only every 1000 s: the result must not depend on them
+    for (const interval of [1000, 10]) {
+      const t = table(interval);
+      const v = new PacketView();
+      t.update(pkt(v, 17, C, 5000, S, 53), 0, 60);
+      t.update(pkt(v, 17, C, 5000, S, 53), 29, 60); // idle 29 s <= 30: same flow
+      t.update(pkt(v, 17, C, 5000, S, 53), 60, 60); // idle 31 s > 30: a new flow
+      t.update(pkt(v, 6, C, 40001, S, 8014, SYN, 7), 60, 60);
+      t.update(pkt(v, 6, C, 40001, S, 8014, SYN, 7), 159, 60); // idle 99 s <= 100: same flow (a SYN retry)
+      t.update(pkt(v, 6, C, 40001, S, 8014, SYN, 7), 260, 60); // idle 101 s > 100: a new flow
+      expect(t.records().map((r) => [r.proto, r.origPkts])).toEqual([
+        ['udp', 2],
+        ['udp', 1],
+        ['tcp', 2],
+        ['tcp', 1],
+      ]);
+    }
   });
 });
