@@ -209,7 +209,7 @@ function pcapOf(recs: Rec[], variant: 'us' | 'ns' | 'v22' | 'v23' | 'modified', 
   }
   w32(hdr, 1000, 16); // snaplen: some records exceed it
   w32(hdr, linkWord, 20);
-  const parts = [hdr];
+  const parts: Buffer[] = [hdr];
   const rh = variant === 'modified' ? 24 : 16;
   for (const r of recs) {
     const h = Buffer.alloc(rh);
