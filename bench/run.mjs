@@ -14,8 +14,8 @@
  *      node bin/sepflow.js analyse FILE --format json -o /dev/null    (exit 0, 1 = findings, 3 = damaged input: success)
  *      tshark -n -q -r FILE -z conv,tcp -z conv,udp                   (stdout to a file; its conversations are counted)
  *    under `/usr/bin/time -f '%e %M'` (peak RSS); wall time is taken with a monotonic clock around the spawn.
- *    and, for the throughput on two cores, two more pcapng captures of N/2 packets each (seeds +1, +2: no flow
- *    spans them) timed as `sepflow analyse A` (one file) and `sepflow analyse --jobs 2 A B` (two files, two
+ *    and, for the throughput on two cores, two more pcapng captures of N/2 packets each (seeds +1, +2; a few
+ *    NBNS 137 <-> 137 flows recur in both, so --jobs reports slightly more flows than one timeline would) timed as `sepflow analyse A` (one file) and `sepflow analyse --jobs 2 A B` (two files, two
  *    worker threads).
  * 4. Prints a table (median seconds, packets/s, MB/s, peak RSS, time relative to tshark) and writes it, with a
  *    machine description, between the markers of bench/RESULTS.md (the rest of that file is kept).
@@ -131,7 +131,7 @@ function capture(format) {
 const formats = ['pcap', 'pcapng'];
 const caps = Object.fromEntries(formats.map((f) => [f, capture(f)]));
 
-/** The two half-size pcapng captures of the two-core case (different seeds: no flow spans them). */
+/** The two half-size pcapng captures of the two-core case (different seeds). */
 function halfCapture(k) {
   const packets = Math.max(1, Math.floor(PACKETS / 2));
   const flows = Math.max(1, Math.floor(FLOWS / 2));

@@ -15,6 +15,7 @@ Exit status:
   3   the report was written, but an input was damaged: it was read up to the damage
   4   live: the report was written, but the capture ended early (the interface went down)
   70  internal error in sepflow (please report it)
+  141 standard output was closed early (e.g. piped into head): the rest of the output was dropped
 `;
 
 type CommandFactory = (setCode: (c: number) => void, io: { stderr: (l: string) => void; stdout: (t: string) => void }) => Command;

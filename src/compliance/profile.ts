@@ -182,7 +182,7 @@ function makeSchema() {
   ports: z
     .partialRecord(
       z.enum(CATALOGUE_IDS as [string, ...string[]], { message: `unknown catalogue id; valid: ${CATALOGUE_IDS.join(', ')}` }),
-      z.union([port.transform((p) => [p]), z.array(port).nonempty()]),
+      z.union([port.transform((p) => [p]), z.array(port).nonempty()], { error: 'expected a port number 1..65535 or a list of them' }),
     )
     .optional(),
   policy: z

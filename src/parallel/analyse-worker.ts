@@ -11,6 +11,8 @@ import { openCapture } from '../source/open.js';
 export interface AnalyseTask {
   file: string;
   site: string | null;
+  /** Engine's `dedupe` option (default true) */
+  dedupe?: boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface AnalyseTask {
  * blocks, where 100,000 record objects cost ~0.25 s to clone); the pool unpacks them.
  */
 export default async function analyseFile(task: AnalyseTask): Promise<PackedPartial> {
-  const engine = new Engine(task.site ? loadProfile(task.site) : EMPTY_PROFILE);
+  const engine = new Engine(task.site ? loadProfile(task.site) : EMPTY_PROFILE, { dedupe: task.dedupe ?? true });
   await engine.consume(await openCapture(task.file));
   return engine.packedPartial();
 }

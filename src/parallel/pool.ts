@@ -31,9 +31,10 @@ export function defaultJobs(): number {
 /**
  * Analyses `files` on up to `jobs` worker threads and merges the per-file results, in the order of `files`.
  * @param site the site profile file (YAML) each worker loads, or null
+ * @param options `dedupe` (default true): as Engine's option of that name
  * @throws the first worker's error (e.g. a file that cannot be opened)
  */
-export async function analyseInParallel(files: readonly string[], site: string | null, jobs: number): Promise<PartialResult> {
+export async function analyseInParallel(files: readonly string[], site: string | null, jobs: number, options: { dedupe?: boolean } = {}): Promise<PartialResult> {
   const pool = new Piscina<AnalyseTask, PackedPartial>({
     filename: workerFile(),
     minThreads: 1,
@@ -41,7 +42,8 @@ export async function analyseInParallel(files: readonly string[], site: string |
     idleTimeout: 100,
   });
   try {
-    const parts = await Promise.all(files.map((file) => pool.run({ file, site })));
+    const dedupe = options.dedupe ?? true;
+    const parts = await Promise.all(files.map((file) => pool.run({ file, site, dedupe })));
     return mergePartials(parts.map(unpackPartial));
   } finally {
     await pool.destroy();

@@ -55,6 +55,15 @@ describe('site profile errors point at the line and key', () => {
     expect(f.line).toBe(2);
     expect(f.message).toMatch(/row 1.*cannot be configured/);
   });
+  it('a port out of range or not a number says what a port is, single or in a list', () => {
+    for (const v of ['80140', 'abc', '0']) {
+      const e = error(`ports:\n  client-http: ${v}\n`);
+      expect(e.line).toBe(2);
+      expect(e.key).toBe('ports.client-http');
+      expect(e.detail).toBe('expected a port number 1..65535 or a list of them');
+    }
+    expect(error('ports:\n  client-http: [8014, 0]\n').message).toMatch(/ports\.client-http\[1\]: expected a port number 1\.\.65535$/);
+  });
   it('bad version and bad heartbeat', () => {
     expect(error('sep_version: fourteen\n').message).toMatch(/not a SEP version/);
     expect(error('policy:\n  heartbeat: soon\n').line).toBe(2);

@@ -2,7 +2,8 @@
  * `sepflow analyse FILE…`: reads capture files, builds flows, classifies them against the SEP port
  * catalogue and writes the traffic-compliance report (text or JSON).
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Engine, judgePartial, type AnalysisResult } from '../../engine.js';
 import { ServiceIndex } from '../../compliance/services.js';
@@ -41,6 +42,48 @@ function openErrorLine(e: CaptureOpenError): string {
   return `${e.file}: ${e.message} [${e.code}${FILE_SYSTEM_ERRORS.has(e.code) ? '' : ` at byte ${e.offset}`}]`;
 }
 
+/** Is `f` a regular file (one a worker thread can open and read again)? */
+function isRegularFile(f: string): boolean {
+  try {
+    return f !== '-' && statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks before any reading that the report can be written to `output`: its directory exists and is writable,
+ * and it is not one of the inputs (which the report would overwrite).
+ * @throws UserError naming the output and the problem
+ */
+function checkOutput(output: string, inputs: readonly string[]): void {
+  const dir = path.dirname(path.resolve(output));
+  try {
+    if (!statSync(dir).isDirectory()) throw new UserError(`${output}: cannot write the report: ${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `directory ${dir} does not exist` : code === 'EACCES' ? `no permission to write in ${dir}` : (e as Error).message;
+    throw new UserError(`${output}: cannot write the report: ${why}`);
+  }
+  let out: { dev: number; ino: number } | null = null;
+  try {
+    out = statSync(output);
+  } catch {
+    return; // (a new file: it is no input)
+  }
+  for (const f of inputs) {
+    if (f === '-') continue;
+    try {
+      const st = statSync(f);
+      if (st.dev === out.dev && st.ino === out.ino) throw new UserError(`${output}: the report would overwrite the input capture ${f}; choose another -o file`);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+    }
+  }
+}
+
 /** Runs the analysis; returns the exit status. @throws UserError for unusable input or options */
 export async function runAnalyse(
   files: string[],
@@ -59,6 +102,8 @@ export async function runAnalyse(
       throw e;
     }
   }
+  if (files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) is given more than once; it can be read only once');
+  if (opts.output) checkOutput(opts.output, files);
   // open every input first: an unreadable one stops the run before anything is analysed
   const sources: FrameSource[] = [];
   try {
@@ -70,12 +115,14 @@ export async function runAnalyse(
   }
   let result: AnalysisResult;
   const jobs = opts.jobs ?? 1;
-  if (jobs > 1 && sources.length > 1 && !files.includes('-')) {
+  // --jobs needs inputs a worker can open again: regular files (not standard input, a pipe or a FIFO)
+  if (jobs > 1 && sources.length > 1 && files.every(isRegularFile)) {
     // --jobs: each file on its own worker thread, results merged (exact when no flow spans files)
     for (const s of sources) await s.close();
     // (the worker pool and its library are loaded only when they are used)
     const { analyseInParallel } = await import('../../parallel/pool.js');
-    result = judgePartial(await analyseInParallel(files, opts.site ?? null, jobs), new ServiceIndex(profile), profile);
+    const merged = await analyseInParallel(files, opts.site ?? null, jobs, { dedupe: opts.dedupe !== false });
+    result = judgePartial(merged, new ServiceIndex(profile), profile);
   } else {
     const engine = new Engine(profile, { dedupe: opts.dedupe !== false });
     const stopProgress = startProgress(sources, () => engine.counters.packets, progressOut);
