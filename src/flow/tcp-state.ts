@@ -11,7 +11,10 @@
  * - Zeek's timers are not modelled: a connection attempt whose SYN is retried after Zeek's 5 s
  *   `tcp_attempt_delay` stays one flow here (its SYN retries are counted in `Endpoint.synCount`), where
  *   Zeek would log one S0 connection per attempt window;
- * - sequence-number wrap-around beyond 4 GiB per direction is not tracked (orig_bytes/resp_bytes modulo 2^32).
+ * - sequence numbers are compared in 32-bit signed sequence space only, without Zeek's wrap counting: once a
+ *   direction has sent more than 2 GiB, its acknowledgements stop advancing `ackSeq` and orig_bytes/resp_bytes
+ *   (payload from sequence numbers) are no longer exact (packets, IP bytes and frame bytes, which are counted,
+ *   stay exact).
  */
 import { EndpointState, EpFlag, FlowState, Hist, Basis, FlowFlag } from './flow.js';
 
