@@ -3,10 +3,11 @@
  * hosts by role, and the SEP flows. Plain text (no escape codes), lines ≤ ~100 columns where possible.
  */
 import type { Report, ReportFlow } from './model.js';
+import { formatTime } from './time.js';
 
 function time(ts: number | null | undefined): string {
   if (ts === null || ts === undefined) return '-';
-  return new Date(ts * 1000).toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1 UTC');
+  return formatTime(ts, 'report');
 }
 
 function pad(s: string, n: number): string {

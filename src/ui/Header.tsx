@@ -6,6 +6,7 @@
 import type { MapSnapshot } from '../watch/snapshot.js';
 import { Lines } from './Lines.js';
 import { clock, count, fit, lineLength, SEVERITY_COLOR, type Line, type Segment } from './style.js';
+import { inDateRange } from '../report/time.js';
 
 function stateSegment(s: MapSnapshot): Segment {
   const m = s.meta;
@@ -24,7 +25,7 @@ function stateSegment(s: MapSnapshot): Segment {
 export function headerLines(s: MapSnapshot | null, width: number): Line[] {
   if (!s) return [[{ text: 'sepflow', bold: true }, { text: '  starting…' }], []];
   const m = s.meta;
-  const right: Line = [{ text: s.lastTs === null ? 'no packet yet' : `${clock(s.lastTs)} UTC`, dim: s.lastTs === null }];
+  const right: Line = [{ text: s.lastTs === null ? 'no packet yet' : inDateRange(s.lastTs) ? `${clock(s.lastTs)} UTC` : clock(s.lastTs), dim: s.lastTs === null }];
   const title: Line = [{ text: 'sepflow ', bold: true }, { text: `${m.mode} ` }];
   const state = stateSegment(s);
   const room = width - lineLength(title) - lineLength(right) - state.text.length - 4;

@@ -3,6 +3,7 @@
  * width, numbers and times in short forms. Pure; no Ink here.
  */
 import type { Status } from '../watch/snapshot.js';
+import { formatTime } from '../report/time.js';
 
 /** A run of text with one style. */
 export interface Segment {
@@ -98,14 +99,14 @@ export function bytes(n: number): string {
   return `${(n / 1e9).toFixed(1)} GB`;
 }
 
-/** `01:40:52` (UTC) for a time in seconds since the epoch; `-` for null. */
+/** `01:40:52` (UTC) for a time in seconds since the epoch; `@<seconds> s` beyond the date range; `-` for null. */
 export function clock(ts: number | null): string {
   if (ts === null || !Number.isFinite(ts)) return '-';
-  return new Date(ts * 1000).toISOString().slice(11, 19);
+  return formatTime(ts, 'clock');
 }
 
-/** `2026-11-30 01:40:52 UTC`. */
+/** `2026-11-30 01:40:52 UTC`; `@<seconds> s (beyond the date range)` when no date can show it. */
 export function dateTime(ts: number | null): string {
   if (ts === null || !Number.isFinite(ts)) return '-';
-  return new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  return formatTime(ts, 'dateTime');
 }

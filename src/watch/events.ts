@@ -9,6 +9,7 @@
  * epoch (the newest packet), or null before the first packet.
  */
 import type { MapSnapshot, Status } from './snapshot.js';
+import { formatTime } from '../report/time.js';
 
 export type WatchEvent =
   | { type: 'host'; ts: number | null; address: string; roles: string[]; source: string; status: Status }
@@ -86,10 +87,10 @@ export function summaryEvent(s: MapSnapshot): WatchEvent {
   };
 }
 
-/** `2026-11-30 01:40:47.835` (UTC) or 23 spaces' worth of `-`. */
+/** `2026-11-30 01:40:47.835` (UTC), `@<seconds> s (beyond the date range)`, or 23 spaces' worth of `-`. */
 function stamp(ts: number | null): string {
   if (ts === null) return '-'.padEnd(23);
-  return new Date(ts * 1000).toISOString().replace('T', ' ').replace('Z', '');
+  return formatTime(ts, 'stamp');
 }
 
 function svc(services: string[], ports: number[]): string {
