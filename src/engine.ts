@@ -104,6 +104,8 @@ export class Engine {
   readonly names = new Map<string, string>();
   firstTs = 0;
   lastTs = 0;
+  /** a packet with a timestamp was seen (firstTs / lastTs are set) */
+  private timed = false;
 
   /** remove span-port duplicates before flows are built (they are counted either way) */
   private readonly dedupe: boolean;
@@ -128,8 +130,15 @@ export class Engine {
     const c = this.counters;
     c.packets++;
     const ts = frame.tsSec + frame.tsNsec / 1e9;
-    if (this.firstTs === 0 || ts < this.firstTs) this.firstTs = ts;
-    if (ts > this.lastTs) this.lastTs = ts;
+    // time 0 = no timestamp (pcapng simple packet blocks): not a capture time. Times before 1970 are negative.
+    if (ts !== 0) {
+      if (!this.timed) {
+        this.timed = true;
+        this.firstTs = ts;
+        this.lastTs = ts;
+      } else if (ts < this.firstTs) this.firstTs = ts;
+      else if (ts > this.lastTs) this.lastTs = ts;
+    }
     const v = this.view;
     const status = decodeFrame(frame.data, frame.linkType, frame.origLen, v);
     if (v.truncated) c.truncated++;

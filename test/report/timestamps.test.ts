@@ -122,6 +122,8 @@ const captures: Record<string, Buffer> = {
   'tshigh.pcapng': pcapng([], (i) => (i === FRAMES.length - 1 ? (0x7fffffffn << 32n) | 0x1234n : US_2024 + BigInt(i) * 1000n)),
   // if_tsoffset (signed seconds) far after the epoch: 1e13 s
   'offset.pcapng': pcapng([option(14, i64(10_000_000_000_000n))], (i) => BigInt(i) * 1000n),
+  // if_tsoffset one day before the epoch: every packet in 1969 (negative times)
+  'before1970.pcapng': pcapng([option(14, i64(-86_400n))], (i) => BigInt(i) * 1000n),
   // the same file with normal times, for comparison
   'normal.pcapng': pcapng([], (i) => US_2024 + BigInt(i) * 1000n),
 };
@@ -196,6 +198,15 @@ describe('captures with timestamps beyond the date range', () => {
     expectNoCrash(r);
     expect(r.stdout).toContain('          2024-06-10 08:00:00.000 UTC -> 2024-06-10 08:00:00.005 UTC (0.0 s)');
     expect(r.stdout).not.toMatch(BEYOND);
+  });
+
+  it('packets before 1970: first and last time negative, the duration between them', () => {
+    const j = JSON.parse(sepflow(['analyse', file('before1970.pcapng'), '-f', 'json']).stdout);
+    expect(j.capture.first_ts).toBe(-86400);
+    expect(j.capture.last_ts).toBeCloseTo(-86400 + (FRAMES.length - 1) * 0.001, 6);
+    expect(j.capture.duration).toBeCloseTo((FRAMES.length - 1) * 0.001, 6);
+    const t = sepflow(['analyse', file('before1970.pcapng')]);
+    expect(t.stdout).toContain('1969-12-31 00:00:00.000 UTC -> 1969-12-31 00:00:00.005 UTC');
   });
 
   it('analyse -f json: the times as numbers, the same exit status as the text report', () => {
