@@ -28,27 +28,23 @@ const ACK = 0x10;
 /** Is `port` a listening port of some SEP service over `proto` (6 TCP, 17 UDP)? */
 export type ServicePortPredicate = (proto: number, port: number) => boolean;
 
-function mix(h: number, v: number): number {
-  h = Math.imul(h ^ v, 0x9e3779b1);
-  return (h ^ (h >>> 15)) | 0;
+/** One endpoint (address words and port) as 32 bits: the xor of the words, with the port, multiplied through. */
+function endpointKey(a: Uint32Array, port: number): number {
+  return Math.imul((a[0] ^ a[1] ^ a[2] ^ a[3]) + Math.imul(port, 0x9e3779b1), 0x85ebca6b);
 }
 
-function endpointHash(a: Uint32Array, port: number): number {
-  let h = 0x811c9dc5;
-  h = mix(h, a[0]);
-  h = mix(h, a[1]);
-  h = mix(h, a[2]);
-  h = mix(h, a[3]);
-  return mix(h, port);
-}
-
-/** Bucket hash of a 5-tuple + VLAN ids, the same for both directions. */
+/**
+ * Bucket hash of a 5-tuple + VLAN ids, the same for both directions (the two endpoints' keys are xored), finished
+ * with an avalanche so that the low bits the bucket index uses depend on every input. Collisions only cost a
+ * longer chain: every lookup compares the full key.
+ */
 function tupleHash(ipVersion: number, proto: number, a: Uint32Array, aPort: number, b: Uint32Array, bPort: number, vlanOuter: number, vlanInner: number): number {
-  let h = (endpointHash(a, aPort) ^ endpointHash(b, bPort)) | 0;
-  h = mix(h, proto);
-  h = mix(h, vlanOuter);
-  h = mix(h, vlanInner);
-  return mix(h, ipVersion);
+  let h = endpointKey(a, aPort) ^ endpointKey(b, bPort) ^ Math.imul(proto + (ipVersion << 8) + (vlanOuter << 12) + vlanInner * 0x10001, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 export interface FlowTableOptions {
