@@ -15,7 +15,7 @@
  *   (nothing of ours is allocated per packet; pcap-parser's own packet objects cannot be avoided);
  *   iteration yields the batch's frames one by one. Both share that one loop (`batch`);
  * - the next chunk is read only when the consumer is done with the batch; a regular file that is pumped has at
- *   most one more (8 MiB) chunk read ahead (`ChunkReader.wholeRead`), so memory stays bounded (backpressure);
+ *   most one more (4 MiB) chunk read ahead (`ChunkReader.wholeRead`), so memory stays bounded (backpressure);
  * - the file descriptor is closed in a `finally` of the async generator (end, `break`, throw) and on
  *   every rejected header.
  *

@@ -2,7 +2,7 @@
  * pcapng reader (draft-ietf-opsawg-pcapng, "PCAP Now Generic (pcapng) Capture File Format").
  *
  * Reads blocks sequentially from a `ChunkReader` (one large reused buffer; more is read only when the
- * consumer asks for a frame beyond it, plus one 8 MiB chunk read ahead for a pumped regular file) and gives one
+ * consumer asks for a frame beyond it, plus one 4 MiB chunk read ahead for a pumped regular file) and gives one
  * frame per packet block. One synchronous loop (`step`) decodes every complete block in the buffer; `pump`
  * runs it over the whole buffer, delivering each packet in one reused Frame (the only allocation per packet
  * is its `data`, a Uint8Array view into the buffer), and iteration runs it one frame at a time, yielding a

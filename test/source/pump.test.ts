@@ -2,7 +2,7 @@
  * The readers' fast path `pump` against their async iteration: for every shipped capture, every public capture
  * (when ../shared is present) and synthetic files covering each format feature, whole and cut at several
  * points, pumping and iterating give the same frames (every field and byte), the same statistics, anomalies
- * and fault. The same holds for every way the bytes can arrive: a regular file (8 MiB chunks, read ahead), and
+ * and fault. The same holds for every way the bytes can arrive: a regular file (4 MiB chunks, read ahead), and
  * an in-memory source with tiny chunks, with and without read-ahead (also with a headroom smaller than a
  * block, so the read-ahead buffer's copying path is taken). Also: `ChunkReader` hands out exactly the input's
  * bytes under random ensure/skip sequences; a source is consumed once; `pump` closes the file on every path
@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame, FrameSource } from '../../src/source/frame.js';
-import { ChunkReader, openCapture, type ByteSource } from '../../src/source/open.js';
+import { ChunkReader, FILE_CHUNK_SIZE, openCapture, type ByteSource } from '../../src/source/open.js';
 import { openPcap, PCAP_MAGICS } from '../../src/source/pcap.js';
 import { openPcapng } from '../../src/source/pcapng.js';
 import { hasShared, publicCapturesDir, repoRoot } from '../helpers/shared.js';
@@ -336,7 +336,7 @@ describe('pump = iteration: frames, statistics, anomalies and faults', () => {
   });
 });
 
-describe('blocks bigger than a read (8 MiB): the read-ahead buffer grows for them and is let go after', () => {
+describe('blocks bigger than a read (4 MiB): the read-ahead buffer grows for them and is let go after', () => {
   it('pcapng and pcap (D-Bus link type): pump = iteration, the big frame intact', async () => {
     const big = Buffer.alloc(20 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big[i] = (i >>> 12) & 0xff;
@@ -368,7 +368,7 @@ describe('blocks bigger than a read (8 MiB): the read-ahead buffer grows for the
 });
 
 describe('buffer sizes: big reads with read-ahead for pump only', () => {
-  it('an iterated file keeps the 1 MiB buffer (many files merged side by side); a pumped one reads 8 MiB ahead', async () => {
+  it('an iterated file keeps the 1 MiB buffer (many files merged side by side); a pumped one reads FILE_CHUNK_SIZE (4 MiB) ahead', async () => {
     const b = new PcapngBuilder().shb().idb(1, 0);
     for (let i = 0; i < 30_000; i++) b.epb(0, 0, i, udpFrame(1000)); // ~31 MB
     const file = tmp.file('sizes.pcapng', b.build());
@@ -382,7 +382,8 @@ describe('buffer sizes: big reads with read-ahead for pump only', () => {
     await pumped.pump!(() => {
       least = Math.min(least, bufferOf(pumped).length);
     });
-    expect(least).toBeGreaterThanOrEqual(8 << 20);
+    expect(FILE_CHUNK_SIZE).toBe(4 << 20);
+    expect(least).toBeGreaterThanOrEqual(FILE_CHUNK_SIZE);
     expect(pumped.stats.frames).toBe(30_000);
   });
 });
@@ -464,7 +465,7 @@ describe('pump: consumed once, closing, timers', () => {
   it('timers run between chunks while a big file is pumped', async () => {
     const b = new PcapngBuilder().shb().idb(1, 0);
     const frame = udpFrame(1000);
-    for (let i = 0; i < 40_000; i++) b.epb(0, 0, i, frame); // ~41 MB: several 8 MiB chunks
+    for (let i = 0; i < 40_000; i++) b.epb(0, 0, i, frame); // ~41 MB: several 4 MiB chunks
     const file = tmp.file('big.pcapng', b.build());
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
