@@ -15,7 +15,8 @@ import { EMPTY_PROFILE, loadProfile, ProfileError } from '../../compliance/profi
 import { SEVERITIES, severityRank, type Severity } from '../../compliance/rules.js';
 import { buildReport } from '../../report/model.js';
 import { renderText } from '../../report/text.js';
-import { writeJsonReport, writeJsonReportFile } from '../../report/json.js';
+import { writeJsonBytes, writeJsonReport, writeJsonReportFile } from '../../report/json.js';
+import { writeAllSync } from '../stdout.js';
 import { Exit, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 
@@ -92,6 +93,8 @@ export async function runAnalyse(
   stdout: (text: string) => void,
   /** where the progress bar goes, only when it is a terminal (src/cli/progress.ts) */
   progressOut: ProgressStream = process.stderr,
+  /** JSON bytes for standard output, written with backpressure (src/cli/stdout.ts); default: through `stdout` */
+  stdoutBytes?: (bytes: Buffer) => void,
 ): Promise<number> {
   let profile = EMPTY_PROFILE;
   if (opts.site) {
@@ -151,7 +154,7 @@ export async function runAnalyse(
     }
   }
   const report = buildReport(result, VERSION);
-  // JSON is written flow by flow (src/report/json.ts): the whole text is never held in memory
+  // JSON is written flow by flow (src/report/json.ts), synchronously: the whole text is never held in memory
   if (opts.output) {
     try {
       if (opts.format === 'json') writeJsonReportFile(report, opts.output);
@@ -160,7 +163,8 @@ export async function runAnalyse(
       throw new UserError(`${opts.output}: cannot write the report: ${(e as Error).message}`);
     }
   } else if (opts.format === 'json') {
-    writeJsonReport(report, stdout);
+    if (stdoutBytes) writeJsonBytes(report, stdoutBytes);
+    else writeJsonReport(report, stdout);
   } else {
     stdout(renderText(report));
   }
@@ -213,6 +217,6 @@ export function analyseCommand(done: (code: number) => void, io: { stderr: (l: s
     .option('--no-dedupe', 'count span-port duplicates (the same packet again within 1 ms) in their flows, as tshark does, instead of removing them; they are counted in the evidence either way')
     .addHelpText('after', INPUT_HELP)
     .action(async (files: string[], opts: AnalyseOptions) => {
-      done(await runAnalyse(files, opts, io.stderr, io.stdout));
+      done(await runAnalyse(files, opts, io.stderr, io.stdout, process.stderr, (b) => writeAllSync(b)));
     });
 }
