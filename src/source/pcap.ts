@@ -243,19 +243,6 @@ class PcapSource extends ReaderSource {
     super(path, reader);
   }
 
-  /** the one Frame `pump` delivers every packet in */
-  private readonly frame: Frame = {
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    caplen: 0,
-    origLen: 0,
-    data: new Uint8Array(0),
-    index: 0,
-    interfaceId: 0,
-    fcsLen: 0,
-    comment: undefined,
-  };
   /** file offset of each record of the current batch (slots reused from batch to batch) */
   private readonly offsets: number[] = [];
   /** version 2.3 only: whether each record of the current batch had its lengths swapped back */

@@ -149,19 +149,6 @@ class PcapngSource extends ReaderSource {
   /** interfaces of the current section, by id */
   private ifaces: Iface[] = [];
   private readonly ts: TsOut = { sec: 0, nsec: 0 };
-  /** the one Frame every packet is delivered in (see `step`) */
-  private readonly frame: Frame = {
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    caplen: 0,
-    origLen: 0,
-    data: new Uint8Array(0),
-    index: 0,
-    interfaceId: 0,
-    fcsLen: 0,
-    comment: undefined,
-  };
   /** true inside a later section whose SHB version is unsupported (its blocks are skipped) */
   private skipSection = false;
 

@@ -31,6 +31,19 @@ export abstract class ReaderSource implements FrameSource {
   abstract readonly stats: SourceStats;
   protected iterated = false;
   protected closed = false;
+  /** the one Frame `pump` delivers every frame in (its fields are overwritten per frame) */
+  protected readonly frame: Frame = {
+    tsSec: 0,
+    tsNsec: 0,
+    linkType: 0,
+    caplen: 0,
+    origLen: 0,
+    data: new Uint8Array(0),
+    index: 0,
+    interfaceId: 0,
+    fcsLen: 0,
+    comment: undefined,
+  };
 
   constructor(
     readonly path: string,
