@@ -316,18 +316,7 @@ function writeStrings(w: Out, a: unknown[], from: number, to: number, nl: Text):
     if (i > 0) b[o++] = 44; // ,
     for (let j = 0; j < nlWords.length; j++) dv.setInt32(o + 4 * j, nlWords[j], true);
     o += nlBytes;
-    b[o] = 34;
-    let j = 0;
-    for (; j < len; j++) {
-      const c = e.charCodeAt(j);
-      if (c < 0x20 || c > 0x7e || c === 34 || c === 92) break;
-      b[o + 1 + j] = c;
-    }
-    if (j < len) o += b.write(JSON.stringify(e), o, 'utf8');
-    else {
-      b[o + 1 + len] = 34;
-      o += len + 2;
-    }
+    o = putString(b, o, e);
   }
   w.o = o;
 }
@@ -544,20 +533,8 @@ function putFlow(b: Buffer, dv: DataView, o: number, ft: FlowText, first: boolea
     switch (kind) {
       case Kind.Str: {
         if (typeof v !== 'string') return -1;
-        const n = v.length;
-        if (n > MAX_CHARS) return -1;
-        b[o] = 34;
-        let j = 0;
-        for (; j < n; j++) {
-          const c = v.charCodeAt(j);
-          if (c < 0x20 || c > 0x7e || c === 34 || c === 92) break;
-          b[o + 1 + j] = c;
-        }
-        if (j < n) o += b.write(JSON.stringify(v), o, 'utf8');
-        else {
-          b[o + 1 + n] = 34;
-          o += n + 2;
-        }
+        if (v.length > MAX_CHARS) return -1;
+        o = putString(b, o, v);
         break;
       }
       case Kind.Time: {
