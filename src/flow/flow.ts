@@ -189,7 +189,6 @@ export class FlowState {
   }
 
   private grow(cap: number): void {
-    const old = this.capacity;
     const g = <T extends Int32Array | Uint16Array | Uint8Array | Int16Array | Float64Array | Uint32Array>(a: T | undefined, n: number, make: (n: number) => T): T => {
       const b = make(n);
       if (a !== undefined) b.set(a as never);
@@ -235,7 +234,6 @@ export class FlowState {
     fl.set(this.freeList.subarray(0, this.freeTop));
     this.freeList = fl;
     this.capacity = cap;
-    void old;
   }
 
   /**
