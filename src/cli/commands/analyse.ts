@@ -25,7 +25,7 @@ interface AnalyseOptions {
   format: 'text' | 'json';
   failOn: Severity;
   output?: string;
-  /** worker threads for several files (1 = one engine over the merged timeline) */
+  /** files analysed at once, each on its own thread (1 = one engine over the merged timeline) */
   jobs?: number;
   /** commander's --no-dedupe: count span-port duplicates in their flows instead of removing them */
   dedupe?: boolean;
@@ -120,7 +120,7 @@ export async function runAnalyse(
   const jobs = opts.jobs ?? 1;
   // --jobs needs inputs a worker can open again: regular files (not standard input, a pipe or a FIFO)
   if (jobs > 1 && sources.length > 1 && files.every(isRegularFile)) {
-    // --jobs: each file on its own worker thread, results merged (exact when no flow spans files)
+    // --jobs: files analysed n at a time on their own threads, results merged (exact when no flow spans files)
     for (const s of sources) await s.close();
     // (the worker pool and its library are loaded only when they are used)
     const { analyseInParallel } = await import('../../parallel/pool.js');
@@ -210,7 +210,7 @@ export function analyseCommand(done: (code: number) => void, io: { stderr: (l: s
     .addOption(
       new Option(
         '-j, --jobs <n>',
-        'analyse several files at once on n worker threads and merge their results; exact only when no flow spans files ' +
+        'analyse up to n files at once (on this thread and n - 1 worker threads) and merge their results; exact only when no flow spans files ' +
           '(each file is analysed on its own); default 1: one timeline over all files',
       ).argParser(parseJobs),
     )
