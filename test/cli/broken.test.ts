@@ -44,6 +44,15 @@ describe('inputs that cannot be read at all: exit 2, nothing analysed, one line'
     expectOneLineError(r.stderr, f, 'Not a pcap or pcapng capture', '68656c6c6f2c2074', '[capture_format_unknown at byte 0]');
   });
 
+  it('replay and profile init say it the same way as analyse (code and byte offset)', () => {
+    const f = file('notes2.pcap', 'hello, this is not a capture\n');
+    for (const args of [['replay', f, '--speed', 'max'], ['profile', 'init', f]]) {
+      const r = sepflow(args, { input: '' });
+      expect(r.status, args[0]).toBe(2);
+      expectOneLineError(r.stderr, f, 'Not a pcap or pcapng capture', '[capture_format_unknown at byte 0]');
+    }
+  });
+
   it('wrong magic (a pcap whose magic is off by one bit)', () => {
     const b = Buffer.from(readFileSync(LAB));
     b[0] ^= 0x01;

@@ -17,7 +17,7 @@ import { buildReport } from '../../report/model.js';
 import { renderText } from '../../report/text.js';
 import { writeJsonBytes, writeJsonReport, writeJsonReportFile } from '../../report/json.js';
 import { writeAllSync } from '../stdout.js';
-import { Exit, UserError } from '../errors.js';
+import { Exit, openErrorLine, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 
 interface AnalyseOptions {
@@ -29,18 +29,6 @@ interface AnalyseOptions {
   jobs?: number;
   /** commander's --no-dedupe: count span-port duplicates in their flows instead of removing them */
   dedupe?: boolean;
-}
-
-/** Open errors about the file system, not the file's content: they have no meaningful byte offset. */
-const FILE_SYSTEM_ERRORS = new Set(['file_not_found', 'file_is_directory', 'file_permission_denied', 'file_read_error', 'file_stdin_terminal']);
-
-/**
- * The one stderr line (without the `sepflow: ` prefix) for an input that cannot be read at all: the file,
- * what is wrong, the error code and, for problems in the content, the byte offset, e.g.
- * `x.pcap: pcap format version 2.5 is not supported (...). [pcap_version_unsupported at byte 4]`.
- */
-function openErrorLine(e: CaptureOpenError): string {
-  return `${e.file}: ${e.message} [${e.code}${FILE_SYSTEM_ERRORS.has(e.code) ? '' : ` at byte ${e.offset}`}]`;
 }
 
 /** Is `f` a regular file (one a worker thread can open and read again)? */

@@ -8,7 +8,7 @@ import { renderProfileInit } from '../../compliance/init.js';
 import { Engine } from '../../engine.js';
 import { CaptureOpenError } from '../../source/frame.js';
 import { openCapture } from '../../source/open.js';
-import { Exit, UserError } from '../errors.js';
+import { Exit, openErrorLine, UserError } from '../errors.js';
 
 interface InitOptions {
   output?: string;
@@ -35,7 +35,7 @@ export function profileCommand(done: (code: number) => void, io: { stderr: (l: s
         try {
           source = await openCapture(f);
         } catch (e) {
-          if (e instanceof CaptureOpenError) throw new UserError(`${e.file}: ${e.message}`);
+          if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
           throw e;
         }
         const s = await engine.consume(source);

@@ -9,7 +9,7 @@ import { SEVERITIES, type Severity } from '../../compliance/rules.js';
 import { openCapture } from '../../source/open.js';
 import { CaptureOpenError, type FrameSource } from '../../source/frame.js';
 import { parseSpeed, type Speed } from '../../watch/pacing.js';
-import { UserError } from '../errors.js';
+import { openErrorLine, UserError } from '../errors.js';
 import { loadSite, runWatch } from '../watch-run.js';
 
 interface ReplayOptions {
@@ -47,7 +47,7 @@ export function replayCommand(done: (code: number) => void, io: { stderr: (l: st
         for (const f of files) sources.push(await openCapture(f));
       } catch (e) {
         for (const s of sources) await s.close();
-        if (e instanceof CaptureOpenError) throw new UserError(`${e.file}: ${e.message}`);
+        if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
         throw e;
       }
       done(
