@@ -190,6 +190,29 @@ describeTshark('damaged inputs: read up to the damage, reported, exit 3, one lin
 });
 
 describeTshark('snaplen-truncated packets: counted in the report, flows flagged partial', () => {
+  it('a link type without a dissector: the report is written (exit 0) and one stderr line says the packets were not decoded', () => {
+    const hdr = Buffer.alloc(24);
+    hdr.writeUInt32LE(0xa1b2c3d4, 0);
+    hdr.writeUInt16LE(2, 4);
+    hdr.writeUInt16LE(4, 6);
+    hdr.writeUInt32LE(65535, 16);
+    hdr.writeUInt32LE(57005, 20); // no such LINKTYPE
+    const recs = [0, 1, 2].map((i) => {
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(1_700_000_000 + i, 0);
+      h.writeUInt32LE(40, 8);
+      h.writeUInt32LE(40, 12);
+      return Buffer.concat([h, Buffer.alloc(40, 0x78)]);
+    });
+    const f = file('linktype.pcap', Buffer.concat([hdr, ...recs]));
+    const r = sepflow(['analyse', f, '-f', 'json']);
+    expect(r.status).toBe(0);
+    expectOneLineError(r.stderr, '3 packets have link type 57005, which sepflow cannot decode', 'linktype_unsupported_57005');
+    const j = JSON.parse(r.stdout);
+    expect(j.capture.packets).toBe(3);
+    expect(j.capture.anomalies.linktype_unsupported_57005).toBe(3);
+  });
+
   it('a capture cut to 64 bytes per packet (editcap -s 64): capture.anomalies.snaplen_truncated = frames cut, flows partial', async () => {
     const { execFileSync } = await import('node:child_process');
     const f = path.join(tmp, 'snap64.pcap');

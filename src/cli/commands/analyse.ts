@@ -141,6 +141,13 @@ export async function runAnalyse(
       );
     }
   }
+  // packets no dissector could open are in the report's anomalies; say it where it cannot be missed
+  for (const [linkType, n] of Object.entries(result.counters.unsupportedLinkTypes)) {
+    stderr(
+      `sepflow: ${n} packet${n === 1 ? ' has' : 's have'} link type ${linkType}, which sepflow cannot decode: counted ` +
+        `(anomaly linktype_unsupported_${linkType}) but in no flow.`,
+    );
+  }
   const report = buildReport(result, VERSION);
   // JSON is written flow by flow (src/report/json.ts), synchronously: the whole text is never held in memory
   if (opts.output) {
