@@ -12,13 +12,11 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { FlowRecord } from '../flow/record.js';
-import type { Classification } from './classify.js';
-import type { EvidenceQuality } from './evidence.js';
-import { icmpPortUnreachable, icmpProhibited, type Expectation } from './expected.js';
+import { icmpPortUnreachable, icmpProhibited, type Expectation, type ExpectationContext } from './expected.js';
 import { BLOCKED_NAMES, flowFacts, NOT_BLOCKED, worked, type FlowFacts } from './facts.js';
 import { hostMatcher, type SiteProfile } from './profile.js';
 import { answered, type HostInfo } from './roles.js';
-import type { Service, ServiceIndex } from './services.js';
+import type { Service } from './services.js';
 import { versionInRange } from './version.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high'] as const;
@@ -54,17 +52,9 @@ export interface Finding {
   inconclusive?: string;
 }
 
-/** Everything a rule may look at. */
-export interface RuleContext {
-  records: readonly FlowRecord[];
-  classes: ReadonlyMap<string, Classification>;
-  hosts: ReadonlyMap<string, HostInfo>;
-  profile: SiteProfile;
-  services: ServiceIndex;
-  evidence: EvidenceQuality;
+/** Everything a rule may look at: what the expectations were derived from, and the expectations. */
+export interface RuleContext extends ExpectationContext {
   expectations: readonly Expectation[];
-  /** per-flow facts of these records and classes, when the caller has them (judge); built when absent */
-  facts?: FlowFacts;
 }
 
 /** A rule: a stable id and a pure function. */
