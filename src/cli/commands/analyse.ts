@@ -9,15 +9,14 @@ import { Engine, judgePartial, type AnalysisResult } from '../../engine.js';
 import { ServiceIndex } from '../../compliance/services.js';
 import { startProgress, type ProgressStream } from '../progress.js';
 import { mergeFrames } from '../../source/merge.js';
-import { openCapture } from '../../source/open.js';
-import { CaptureOpenError, type FrameSource } from '../../source/frame.js';
 import { EMPTY_PROFILE, loadProfile, ProfileError } from '../../compliance/profile.js';
 import { SEVERITIES, severityRank, type Severity } from '../../compliance/rules.js';
 import { buildReport } from '../../report/model.js';
 import { renderText } from '../../report/text.js';
 import { writeJsonBytes, writeJsonReport, writeJsonReportFile } from '../../report/json.js';
 import { writeAllSync } from '../stdout.js';
-import { Exit, openErrorLine, UserError } from '../errors.js';
+import { Exit, UserError } from '../errors.js';
+import { openInputs } from '../inputs.js';
 import { VERSION } from '../version.js';
 
 interface AnalyseOptions {
@@ -96,14 +95,7 @@ export async function runAnalyse(
   if (files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) is given more than once; it can be read only once');
   if (opts.output) checkOutput(opts.output, files);
   // open every input first: an unreadable one stops the run before anything is analysed
-  const sources: FrameSource[] = [];
-  try {
-    for (const f of files) sources.push(await openCapture(f));
-  } catch (e) {
-    for (const s of sources) await s.close();
-    if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
-    throw e;
-  }
+  const sources = await openInputs(files);
   let result: AnalysisResult;
   const jobs = opts.jobs ?? 1;
   // --jobs needs inputs a worker can open again: regular files (not standard input, a pipe or a FIFO)

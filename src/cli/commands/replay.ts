@@ -6,10 +6,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Engine } from '../../engine.js';
 import { SEVERITIES, type Severity } from '../../compliance/rules.js';
-import { openCapture } from '../../source/open.js';
-import { CaptureOpenError, type FrameSource } from '../../source/frame.js';
 import { parseSpeed, type Speed } from '../../watch/pacing.js';
-import { openErrorLine, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { openInputs } from '../inputs.js';
 import { loadSite, runWatch } from '../watch-run.js';
 
 interface ReplayOptions {
@@ -42,14 +41,7 @@ export function replayCommand(done: (code: number) => void, io: { stderr: (l: st
     .option('--no-ui', 'plain lines even on a terminal')
     .action(async (files: string[], opts: ReplayOptions) => {
       const profile = loadSite(opts.site);
-      const sources: FrameSource[] = [];
-      try {
-        for (const f of files) sources.push(await openCapture(f));
-      } catch (e) {
-        for (const s of sources) await s.close();
-        if (e instanceof CaptureOpenError) throw new UserError(openErrorLine(e));
-        throw e;
-      }
+      const sources = await openInputs(files);
       done(
         await runWatch({
           mode: 'replay',
