@@ -258,7 +258,7 @@ function writeValue(w: Out, v: unknown, depth: number): void {
       w.o = putString(w.buf, w.o, v);
       return;
     case 'number':
-      room(w, 25);
+      room(w, NUM);
       w.o = putNumber(w.buf, w.o, v);
       return;
     case 'boolean':
